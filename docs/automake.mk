@@ -1,0 +1,6 @@
+dist_doc_DATA = \
+	docs/architecture.md \
+	docs/build.md \
+	docs/configuration.md \
+	docs/plugin-authoring.md \
+	docs/plugins.md

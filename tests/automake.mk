@@ -1,0 +1,24 @@
+# The test harness.  Every test finds the build tree's plugins through
+# ANTREA_PLUGIN_PATH (the agent's search path after pluginDir) and the
+# trees through abs_top_srcdir and abs_top_builddir.
+
+TEST_PLUGIN_PATH = $(abs_top_builddir)/plugins/encap/.libs:$(abs_top_builddir)/plugins/noencap/.libs:$(abs_top_builddir)/plugins/hybrid/.libs:$(abs_top_builddir)/plugins/policyonly/.libs:$(abs_top_builddir)/plugins/ipsec/.libs:$(abs_top_builddir)/plugins/ipam/.libs
+
+AM_TESTS_ENVIRONMENT = \
+	ANTREA_PLUGIN_PATH='$(TEST_PLUGIN_PATH)'; export ANTREA_PLUGIN_PATH; \
+	abs_top_srcdir='$(abs_top_srcdir)'; export abs_top_srcdir; \
+	abs_top_builddir='$(abs_top_builddir)'; export abs_top_builddir; \
+	ANTREA_TEST_BAD_PLUGIN_DIR='$(abs_top_builddir)/tests/unit/bad-plugins/.libs'; \
+	export ANTREA_TEST_BAD_PLUGIN_DIR; \
+	ANTREA_TEST_DATA_DIR='$(abs_top_srcdir)/tests/unit/data'; \
+	export ANTREA_TEST_DATA_DIR; \
+	ASAN_OPTIONS='detect_leaks=1:abort_on_error=1'; export ASAN_OPTIONS; \
+	UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1'; export UBSAN_OPTIONS;
+
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+
+EXTRA_DIST += \
+	tests/install-deps.sh \
+	tests/run-all.sh \
+	tests/quickstart.sh

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Copyright (c) 2026 The antrea-c authors.  SPDX-License-Identifier: Apache-2.0
+#
+# Installs every Debian 12 package antrea-c needs to build, test and run.
+# Idempotent: installs only what is missing, and does nothing (not even an
+# index update) when everything is there.  Uses the machine's own apt
+# sources.  Both README commands run it.
+
+set -eu
+
+# To build: compiler, autotools, and the libraries configure checks for.
+build_packages="build-essential autoconf automake libtool pkg-config
+libltdl-dev libyaml-dev libjansson-dev libcurl4-openssl-dev
+libprotobuf-c-dev protobuf-c-compiler libnl-3-dev libnl-route-3-dev
+libip4tc-dev libmicrohttpd-dev libcriterion-dev
+openvswitch-source libssl-dev libcap-ng-dev python3"
+
+# To run: the OVS daemons, iproute2 and the reference CNI plugins (the
+# host-local IPAM module runs host-local).
+run_packages="openvswitch-switch openvswitch-common iproute2
+containernetworking-plugins"
+
+# To test: nothing beyond the above yet.
+test_packages=""
+
+missing=
+for pkg in $build_packages $run_packages $test_packages; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    case "$status" in
+        "install ok installed") ;;
+        *) missing="$missing $pkg" ;;
+    esac
+done
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all packages are installed"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=sudo
+else
+    echo "install-deps: need root (or sudo) to install:$missing" >&2
+    exit 1
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$as_root apt-get update -q
+# shellcheck disable=SC2086
+$as_root apt-get install -y -q --no-install-recommends $missing
