@@ -43,7 +43,7 @@ usage(FILE *stream)
             "usage: antrea-agent [OPTIONS]\n"
             "The antrea-c Node agent.\n"
             "\n"
-            "  --config FILE        agent YAML (Antrea's keys plus pluginDir,\n"
+            "  --config FILE        agent YAML (Antrea's keys, pluginDir,\n"
             "                       ipam, modules); without it all defaults\n"
             "  --check-config       load the config and its modules, print\n"
             "                       the resolved module set, and exit\n"

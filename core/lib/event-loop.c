@@ -282,7 +282,8 @@ event_loop_add_task(struct event_loop *loop, const char *name,
     }
     loop->tasks[loop->n_tasks++] = task;
 
-    if (0) {
+    if (loop->iterating) {
+        event_loop_immediate_wake(loop);
     }
     return task;
 }
@@ -338,9 +339,6 @@ event_loop_run_once(struct event_loop *loop)
 
     if (loop->signal_fd >= 0) {
         event_loop_fd_wait(loop, loop->signal_fd, POLLIN);
-    }
-    if (loop->stop_requested || loop->signal_received) {
-        event_loop_immediate_wake(loop);
     }
     event_loop_block(loop);
     if (loop->signal_fd >= 0

@@ -224,13 +224,14 @@ load_listed_modules(struct module_set *set, const struct agent_config *cfg,
     }
 }
 
-/* Fills 'slot' from the key 'key' (value 'name', set at 'node' or NULL if
- * defaulted) unless the modules section already filled it; if it did and
- * the key was set explicitly to another module, that is a conflict. */
+/* Fills 'slot' from the key 'key' (whose value 'value', set at 'node' or
+ * NULL if defaulted, selects module 'name') unless the modules section
+ * already filled it; if it did and the key was set explicitly to another
+ * module, that is a conflict. */
 static void
 fill_slot_from_key(struct module_set *set, const struct agent_config *cfg,
-                   enum module_slot slot,
-                   const char *key, const char *name,
+                   enum module_slot slot, const char *key, const char *value,
+                   const char *name,
                    const struct yaml_node *node,
                    const struct plugin_path *path, struct diag *diag)
 {
@@ -259,8 +260,8 @@ fill_slot_from_key(struct module_set *set, const struct agent_config *cfg,
         plugin_unload(plugin);
         return;
     }
-    set->slots[slot] = module_create(plugin, selected_by_key(key, name, node),
-                                     NULL);
+    set->slots[slot] = module_create(plugin,
+                                     selected_by_key(key, value, node), NULL);
 }
 
 /* Refuses a module listed for a slot the encap mode does not use. */
@@ -338,7 +339,8 @@ module_set_load(struct module_set *set, const struct agent_config *cfg,
         goto out;
     }
     fill_slot_from_key(set, cfg, MODULE_SLOT_ENCAP_MODE, "trafficEncapMode",
-                       mode_name, cfg->traffic_encap_mode_node, &path, diag);
+                       cfg->traffic_encap_mode, mode_name,
+                       cfg->traffic_encap_mode_node, &path, diag);
     const struct module *mode = set->slots[MODULE_SLOT_ENCAP_MODE];
     if (!mode) {
         goto out;
@@ -349,8 +351,8 @@ module_set_load(struct module_set *set, const struct agent_config *cfg,
 
     if (flags & ANTREA_ENCAP_USES_TUNNEL) {
         fill_slot_from_key(set, cfg, MODULE_SLOT_TUNNEL_TYPE, "tunnelType",
-                           cfg->tunnel_type, cfg->tunnel_type_node, &path,
-                           diag);
+                           cfg->tunnel_type, cfg->tunnel_type,
+                           cfg->tunnel_type_node, &path, diag);
     } else {
         refuse_unused_slot(set, MODULE_SLOT_TUNNEL_TYPE, mode_module,
                            "does not tunnel", cfg, diag);
@@ -358,6 +360,7 @@ module_set_load(struct module_set *set, const struct agent_config *cfg,
 
     if (flags & ANTREA_ENCAP_DOES_IPAM) {
         fill_slot_from_key(set, cfg, MODULE_SLOT_IPAM, "ipam", cfg->ipam,
+                           cfg->ipam,
                            cfg->ipam_node, &path, diag);
     } else {
         refuse_unused_slot(set, MODULE_SLOT_IPAM, mode_module,
@@ -373,9 +376,12 @@ module_set_load(struct module_set *set, const struct agent_config *cfg,
                       "allowed with encap mode '%s' (Antrea allows it only "
                       "with encap)", mode_module);
         } else {
+            /* Either key may have asked for it; name the one that did. */
+            const struct yaml_node *node = cfg->encryption_node;
             fill_slot_from_key(set, cfg, MODULE_SLOT_IPSEC,
-                               "trafficEncryptionMode", IPSEC_MODULE,
-                               cfg->encryption_node, &path, diag);
+                               node ? node->path : "trafficEncryptionMode",
+                               node ? node->scalar : "ipsec", IPSEC_MODULE,
+                               node, &path, diag);
         }
     } else if (!strcasecmp(encryption, "wireGuard")) {
         key_error(diag, cfg, cfg->encryption_node, "trafficEncryptionMode",
@@ -477,7 +483,7 @@ module_set_get(const struct module_set *set, enum module_slot slot)
 void
 module_set_print(const struct module_set *set, FILE *stream)
 {
-    fprintf(stream, "%-12s %-12s %-10s %-5s %-36s %s\n",
+    fprintf(stream, "%-12s %-12s %-9s %-4s %-46s %s\n",
             "MODULE", "KIND", "VERSION", "ABI", "SELECTED BY", "FILE");
     /* Printed in the order a reader thinks of them: mode first. */
     static const enum module_slot order[] = {
@@ -492,7 +498,7 @@ module_set_print(const struct module_set *set, FILE *stream)
         const struct antrea_plugin_descriptor *d = module->plugin->descriptor;
         char abi[16];
         snprintf(abi, sizeof abi, "%u.%u", d->abi_major, d->abi_minor);
-        fprintf(stream, "%-12s %-12s %-10s %-5s %-36s %s\n",
+        fprintf(stream, "%-12s %-12s %-9s %-4s %-46s %s\n",
                 module->plugin->name, plugin_kind_to_string(d->kind),
                 d->version, abi, module->selected_by, module->plugin->file);
     }

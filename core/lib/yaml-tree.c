@@ -358,29 +358,22 @@ parse_mapping(struct builder *b, const yaml_event_t *start,
             break;
         }
 
-        /* The key. */
-        if (event.type == YAML_ALIAS_EVENT) {
-            struct yaml_node *alias = parse_node(b, &event, path, depth + 1);
-            node_free(alias);       /* Always NULL: aliases are refused. */
-            break;
-        } else if (event.type != YAML_SCALAR_EVENT) {
+        /* The key: a scalar, refused like any node if it is an alias or
+         * has an anchor. */
+        if (event.type == YAML_MAPPING_START_EVENT
+            || event.type == YAML_SEQUENCE_START_EVENT) {
             BUILDER_ERROR_AT(b, &event.start_mark,
                              "mapping keys must be scalars, not %s",
                              (event.type == YAML_MAPPING_START_EVENT
                               ? "mappings" : "sequences"));
             yaml_event_delete(&event);
             break;
-        } else if (event_anchor(&event)) {
-            BUILDER_ERROR_AT(b, &event.start_mark,
-                             "anchors (&%s) are not supported",
-                             event_anchor(&event));
-            yaml_event_delete(&event);
-            break;
         }
-        char *key_path = child_key_path(
-            path, (const char *) event.data.scalar.value);
-        struct yaml_node *key = parse_scalar(b, &event, key_path);
-        yaml_event_delete(&event);
+        char *key_path = (event.type == YAML_SCALAR_EVENT
+                          ? child_key_path(
+                              path, (const char *) event.data.scalar.value)
+                          : xstrdup(path));
+        struct yaml_node *key = parse_node(b, &event, key_path, depth + 1);
         if (!key) {
             free(key_path);
             break;

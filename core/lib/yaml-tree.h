@@ -50,12 +50,16 @@ struct yaml_tree;
  * An empty document gives a tree whose root is an empty mapping.  Returns
  * the tree, or NULL with a malloc'd message "FILE:LINE:COLUMN: what is
  * wrong" in '*errorp'.  Anchors and aliases, and mapping keys that are not
- * scalars, are refused; duplicate keys are errors. */
+ * scalars, are refused; duplicate keys, more than one document, NUL
+ * characters in scalars and nesting deeper than 100 levels are errors.
+ * Tags are ignored, except that a scalar tagged !!str or ! is a string
+ * (not 'plain'). */
 struct yaml_tree *yaml_tree_parse(const char *file, const char *data,
                                   size_t size, char **errorp);
 
-/* Reads and parses the file 'file'; errors as yaml_tree_parse, and names
- * the file and errno text if it cannot be read. */
+/* Reads and parses the file 'file'; errors as yaml_tree_parse, and
+ * "FILE: cannot read: <strerror>" if it cannot be read (or is larger than
+ * 16 MiB). */
 struct yaml_tree *yaml_tree_load(const char *file, char **errorp);
 
 void yaml_tree_destroy(struct yaml_tree *);

@@ -6,4 +6,6 @@ plugins_ipam_host_local_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 plugins_ipam_host_local_la_LIBADD = $(JANSSON_LIBS)
 plugins_ipam_host_local_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_ipam_native_la_SOURCES = plugins/ipam/native.c
+plugins_ipam_native_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+plugins_ipam_native_la_LIBADD = $(JANSSON_LIBS)
 plugins_ipam_native_la_LDFLAGS = $(PLUGIN_LDFLAGS)

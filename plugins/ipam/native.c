@@ -590,8 +590,10 @@ subnet_state_from_json(struct subnet_state *state, json_t *root)
         subnet_state_insert(state, state->n_allocations, &ip, container_id,
                             ifname);
     }
-    qsort(state->allocations, state->n_allocations,
-          sizeof *state->allocations, compare_allocations_by_ip);
+    if (state->n_allocations > 1) {
+        qsort(state->allocations, state->n_allocations,
+              sizeof *state->allocations, compare_allocations_by_ip);
+    }
 
     char *double_owner = subnet_state_find_double_owner(state);
     if (double_owner) {
@@ -1383,6 +1385,7 @@ native_gc(void *ipam_, const char *const *valid, size_t n_valid,
     return err;
 }
 
+/* The ops table the descriptor points to. */
 static const struct antrea_ipam_ops native_ops = {
     .lifecycle = {
         .init = native_init,

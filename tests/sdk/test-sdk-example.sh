@@ -19,16 +19,22 @@ fail() {
     exit 1
 }
 
+# make, as a fresh top-level make: not a part of the "make check" that
+# runs this test (no jobserver, no "Entering directory").
+submake() {
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"
+}
+
 # The install paths, as configure set them.
 makevar() {
-    make -s -C "$abs_top_builddir" --no-print-directory \
+    submake -s -C "$abs_top_builddir" --no-print-directory \
         -f Makefile -f - print-var VAR="$1" <<'MK'
 print-var:
 	@echo $($(VAR))
 MK
 }
 
-make -s -C "$abs_top_builddir" install DESTDIR="$destdir" > "$work/install.log" 2>&1 \
+submake -s -C "$abs_top_builddir" install DESTDIR="$destdir" > "$work/install.log" 2>&1 \
     || { tail -n 30 "$work/install.log"; fail "make install DESTDIR failed"; }
 
 libdir=$(makevar libdir)
@@ -49,7 +55,7 @@ export PKG_CONFIG_PATH="$destdir$pkgconfigdir"
 export PKG_CONFIG_SYSROOT_DIR="$destdir"
 [ "$(pkg-config --variable=abi_major antrea-plugin)" = 1 ] \
     || fail "antrea-plugin.pc lacks abi_major"
-make -C "$work/example" > "$work/build.log" 2>&1 \
+submake -C "$work/example" > "$work/build.log" 2>&1 \
     || { cat "$work/build.log"; fail "the example did not build"; }
 so="$work/example/example-ipam.so"
 [ -f "$so" ] || fail "no example-ipam.so"

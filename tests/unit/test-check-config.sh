@@ -28,7 +28,8 @@ modules_of() {
         echo "check-config failed"
         return 0
     }
-    sed -n '3,$p' "$work/out" | awk '{print $1 ":" $2}' | sort | tr '\n' ' '
+    awk 'table {print $1 ":" $2} /^MODULE +KIND/ {table = 1}' "$work/out" \
+        | sort | tr '\n' ' '
 }
 
 # expect_modules CONFIG "a:kind b:kind ..."

@@ -31,6 +31,11 @@
 /* Liveness bound for anything that should finish "soon". */
 #define GENEROUS_MSEC 10000
 
+/* Criterion's limit, in seconds, for a test: a bug may make one hang. */
+#define TEST_TIMEOUT 30
+
+TestSuite(event_loop, .timeout = TEST_TIMEOUT);
+
 /* Creates a pipe, asserting success; fds in 'fds'. */
 static void
 make_pipe(int fds[2])
@@ -115,6 +120,7 @@ Test(event_loop, writable_fd_and_merged_registrations)
     event_loop_fd_wait(loop, p[1], POLLIN);
     event_loop_fd_wait(loop, p[1], ANTREA_FD_WRITE);
     event_loop_fd_wait(loop, p[1], POLLIN);
+    event_loop_timer_wait(loop, GENEROUS_MSEC);
     cr_assert_eq(event_loop_block(loop), 1);
     cr_assert(event_loop_revents(loop, p[1]) & POLLOUT);
     cr_assert_eq(event_loop_revents(loop, p[1]) & POLLIN, 0);
@@ -235,6 +241,13 @@ Test(event_loop, registrations_last_one_block)
     cr_assert_eq(event_loop_block(loop), 0);
     cr_assert_geq(time_msec() - start, 50);
     cr_assert_eq(event_loop_revents(loop, p[0]), 0);
+
+    /* Nor does it come back in later blocks. */
+    for (int i = 0; i < 3; i++) {
+        event_loop_timer_wait(loop, 1);
+        cr_assert_eq(event_loop_block(loop), 0, "block %d", i);
+        cr_assert_eq(event_loop_revents(loop, p[0]), 0);
+    }
 
     close(p[0]);
     close(p[1]);

@@ -21,6 +21,7 @@
 #include "module-set.h"
 #include "plugin-loader.h"
 #include "util.h"
+#include "yaml-tree.h"
 
 /* A config and the module set resolved from it. */
 struct resolved {
@@ -130,8 +131,9 @@ Test(module_set, tunnel_type_and_ipam_keys_select_modules)
         expect_modules(r, "encap", tunnels[i], "native", NULL);
         const struct module *m = module_set_get(&r->set,
                                                 MODULE_SLOT_TUNNEL_TYPE);
-        cr_expect_str_eq(m->selected_by, "tunnelType: %s (line 1)",
-                         tunnels[i]);
+        char *want = xasprintf("tunnelType: %s (line 1)", tunnels[i]);
+        cr_expect_str_eq(m->selected_by, want);
+        free(want);
         resolved_destroy(r);
         free(yaml);
     }
@@ -201,7 +203,8 @@ Test(module_set, tunnel_csum_needs_a_type_that_has_it)
 Test(module_set, missing_module_is_named_with_its_line)
 {
     struct resolved *r = resolve("ovsBridge: br-int\ntunnelType: nosuch\n");
-    expect_error(r, "agent.conf:2:13: tunnelType: module 'nosuch' not found: no "
+    expect_error(r, "agent.conf:2:13: tunnelType: module 'nosuch' not "
+                 "found: no "
                  "nosuch.so in ");
     resolved_destroy(r);
 }
@@ -271,7 +274,8 @@ Test(module_set, module_for_an_unused_slot_is_refused)
     struct resolved *r = resolve("trafficEncapMode: noEncap\n"
                                  "modules:\n"
                                  "  - name: vxlan\n");
-    expect_error(r, "agent.conf:3:5: modules[0]: tunnel type module 'vxlan' is not used: "
+    expect_error(r, "agent.conf:3:5: modules[0]: tunnel type module "
+                 "'vxlan' is not used: "
                  "encap mode 'noencap' does not tunnel");
     resolved_destroy(r);
 
@@ -288,7 +292,8 @@ Test(module_set, listed_module_file_is_used_as_given)
     struct resolved *r = resolve("modules:\n"
                                  "  - name: gre\n"
                                  "    file: /nonexistent/gre.so\n");
-    expect_error(r, "agent.conf:2:5: modules[0]: /nonexistent/gre.so: cannot load "
+    expect_error(r, "agent.conf:2:5: modules[0]: /nonexistent/gre.so: "
+                 "cannot load "
                  "module: No such file or directory");
     resolved_destroy(r);
 }

@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -167,6 +168,15 @@ Test(plugin_loader, expected_name_must_match_descriptor)
     free(file);
 }
 
+/* Creates the empty file 'name'. */
+static void
+touch(const char *name)
+{
+    FILE *f = fopen(name, "w");
+    cr_assert_not_null(f, "%s: cannot create", name);
+    fclose(f);
+}
+
 Test(plugin_path, plugin_dir_comes_before_environment)
 {
     char dir1[] = "/tmp/antrea-test-path1-XXXXXX";
@@ -176,10 +186,9 @@ Test(plugin_path, plugin_dir_comes_before_environment)
     char *in1 = xasprintf("%s/m.so", dir1);
     char *in2 = xasprintf("%s/m.so", dir2);
     char *only2 = xasprintf("%s/n.so", dir2);
-    FILE *f;
-    cr_assert_not_null(f = fopen(in1, "w")); fclose(f);
-    cr_assert_not_null(f = fopen(in2, "w")); fclose(f);
-    cr_assert_not_null(f = fopen(only2, "w")); fclose(f);
+    touch(in1);
+    touch(in2);
+    touch(only2);
 
     cr_assert_eq(setenv("ANTREA_PLUGIN_PATH", dir2, 1), 0);
     struct plugin_path path;

@@ -71,10 +71,11 @@ prefix(const char *s)
     return p;
 }
 
-/* Sends log lines to a temporary file for the rest of the test; read it
- * back with captured_log(). */
+/* Where capture_log() sends log lines; NULL until it is called. */
 static FILE *log_capture;
 
+/* Sends log lines to a temporary file for the rest of the test; read it
+ * back with captured_log(). */
 static void
 capture_log(void)
 {

@@ -11,6 +11,7 @@
 #include "antrea/plugin.h"
 #include "antrea/host-api.h"
 #include "antrea/net-types.h"
+#include "antrea/net-util.h"
 #include "antrea/encap-mode.h"
 #include "antrea/tunnel-type.h"
 #include "antrea/ipam.h"

@@ -44,7 +44,8 @@ extern "C" {
 #define ANTREA_ENCAP_ALLOWS_ENCRYPTION  (1u << 3)
 
 /* noSNAT: true may be used with this mode (Pod addresses are routable in
- * the underlay, so Pod traffic leaving the cluster need not be masqueraded). */
+ * the underlay, so Pod traffic leaving the cluster need not be
+ * masqueraded). */
 #define ANTREA_ENCAP_ALLOWS_NO_SNAT     (1u << 4)
 
 /* How the agent reaches a peer Node's Pods. */
@@ -68,7 +69,7 @@ enum antrea_peer_path {
 
 /* What peer_path sees. */
 struct antrea_peer_path_request {
-    size_t size;                             /* sizeof, as built by the agent */
+    size_t size;                            /* sizeof, as the agent built it */
     const struct antrea_local_node *local;   /* this Node */
     const struct antrea_peer_node *peer;     /* the peer Node */
 };
@@ -92,8 +93,8 @@ struct antrea_encap_mode_ops {
      * appears and whenever its podCIDR or node IP changes; the agent
      * replaces what it installed for the previous answer.  Must be a pure
      * decision: no side effects.  Required. */
-    enum antrea_peer_path (*peer_path)(void *state,
-                                       const struct antrea_peer_path_request *req);
+    enum antrea_peer_path (*peer_path)(
+        void *state, const struct antrea_peer_path_request *req);
 };
 
 #ifdef __cplusplus

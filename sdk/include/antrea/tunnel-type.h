@@ -48,7 +48,8 @@ struct antrea_tunnel_type_ops {
     struct antrea_plugin_lifecycle lifecycle;
 
     const char *ovs_type;       /* Interface.type, e.g. "geneve"; required */
-    uint16_t default_dst_port;  /* IANA UDP port; 0 if not over UDP */
+    uint16_t default_dst_port;  /* the IANA port the dst_port option
+                                   defaults to; 0 if the type has none */
     uint16_t ipv4_overhead;     /* bytes the outer headers take over IPv4;
                                    defaultMTU 0 means uplink MTU minus it */
     uint16_t ipv6_overhead;     /* the same over IPv6 */
