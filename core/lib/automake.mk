@@ -14,3 +14,6 @@ core_lib_libantrea_core_la_SOURCES = \
 	core/lib/yaml-tree.c core/lib/yaml-tree.h
 core_lib_libantrea_core_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 core_lib_libantrea_core_la_LIBADD = $(YAML_LIBS) $(LTDL_LIBS)
+
+# What a program links to use the core library.
+CORE_LIBS = core/lib/libantrea-core.la

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +63,8 @@ struct event_loop_task {
 struct event_loop {
     struct poll_set waits;      /* registrations for the next block */
     struct poll_set results;    /* what the last block returned */
+    long long max_fds;          /* the open-file limit: no fd can be this
+                                   high, so none is indexed */
     long long deadline;         /* earliest timer, time_msec() units, or
                                    NO_DEADLINE or WAKE_AT_ONCE */
 
@@ -84,6 +87,7 @@ static void poll_set_destroy(struct poll_set *);
 static void poll_set_add(struct poll_set *, int fd, short events);
 static void poll_set_clear(struct poll_set *);
 static short poll_set_revents(const struct poll_set *, int fd);
+static long long get_max_fds(void);
 static int compute_timeout(long long deadline, long long now);
 static void read_signals(struct event_loop *);
 static void free_removed_tasks(struct event_loop *);
@@ -97,6 +101,7 @@ event_loop_create(void)
 
     poll_set_init(&loop->waits);
     poll_set_init(&loop->results);
+    loop->max_fds = get_max_fds();
     loop->deadline = NO_DEADLINE;
     loop->tasks = NULL;
     loop->n_tasks = 0;
@@ -146,12 +151,17 @@ event_loop_destroy(struct event_loop *loop)
 
 /* Makes the next event_loop_block() wake when 'fd' has any of 'events'
  * (POLLIN, POLLOUT, or ANTREA_FD_READ, ANTREA_FD_WRITE); errors and
- * hang-ups wake it too.  Registering an fd again adds to its events.  A
- * negative 'fd' is ignored with a warning. */
+ * hang-ups wake it too.  Registering an fd again adds to its events.  An
+ * fd that cannot be open (negative, or beyond the open-file limit) is
+ * ignored with a warning. */
 void
 event_loop_fd_wait(struct event_loop *loop, int fd, short events)
 {
-    if (fd < 0) {
+    if (fd >= loop->max_fds) {
+        /* The limit may have been raised since. */
+        loop->max_fds = get_max_fds();
+    }
+    if (fd < 0 || fd >= loop->max_fds) {
         LOG_WARN("ignoring a wait on invalid fd %d", fd);
         return;
     }
@@ -247,16 +257,16 @@ event_loop_revents(const struct event_loop *loop, int fd)
 
 /* Returns the time on a monotonic clock, in milliseconds.
  *
- * Open vSwitch's library defines the same function with the same meaning;
- * this one is weak so that programs linking both get OVS's instead of a
- * duplicate-symbol error. */
-__attribute__((weak)) long long
+ * The Open vSwitch library defines a function of the same name; the agent
+ * keeps OVS's symbols out of its global namespace (see "Linking the OVS
+ * library" in docs/architecture.md), so the two never meet. */
+long long int
 time_msec(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long int) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Adds a task called 'name' to 'loop', after those already there.  Each
@@ -313,7 +323,8 @@ event_loop_remove_task(struct event_loop *loop, struct event_loop_task *task)
 }
 
 /* Runs one iteration: every task's run step in registration order, then
- * every task's wait step, then event_loop_block(). */
+ * every task's wait step, then event_loop_block().  Tasks must not call
+ * it. */
 void
 event_loop_run_once(struct event_loop *loop)
 {
@@ -514,6 +525,20 @@ poll_set_revents(const struct poll_set *set, int fd)
     }
     size_t position = set->positions[fd];
     return position ? set->pollfds[position - 1].revents : 0;
+}
+
+/* Returns a bound on fd numbers: the hard open-file limit, or the
+ * kernel's default ceiling for it if there is none. */
+static long long
+get_max_fds(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_max == RLIM_INFINITY
+        || rl.rlim_max > INT_MAX) {
+        return 1 << 20;
+    }
+    return rl.rlim_max;
 }
 
 /* Returns the poll() timeout for waiting until 'deadline' at time 'now'. */

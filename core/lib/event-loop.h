@@ -38,7 +38,7 @@ int event_loop_block(struct event_loop *);
 short event_loop_revents(const struct event_loop *, int fd);
 
 /* A monotonic clock, in milliseconds. */
-long long time_msec(void);
+long long int time_msec(void);
 
 /* Tasks. */
 typedef void event_loop_task_func(void *aux);

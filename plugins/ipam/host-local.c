@@ -24,11 +24,8 @@
  * holds "<container ID>\r\n<ifname>").
  */
 
-#include <config.h>
-
-/* For pipe2 and posix_spawn_file_actions_addclosefrom_np.  No system
- * header has been included yet, so this still takes effect. */
-#define _GNU_SOURCE 1
+#include <config.h>     /* _GNU_SOURCE: pipe2 and
+                               posix_spawn_file_actions_addclosefrom_np */
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 # and the defective modules built here.
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
-UNIT_LDADD = core/lib/libantrea-core.la $(CRITERION_LIBS)
+UNIT_LDADD = $(CORE_LIBS) $(CRITERION_LIBS)
 
 check_PROGRAMS += \
 	tests/unit/test-agent-config \

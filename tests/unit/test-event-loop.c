@@ -15,6 +15,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -261,10 +262,13 @@ Test(event_loop, revents_of_unknown_fds_is_zero)
     cr_assert_eq(event_loop_revents(loop, -1), 0);
     cr_assert_eq(event_loop_revents(loop, 1 << 20), 0);
 
-    /* A negative fd is ignored rather than passed to poll(). */
+    /* Fds that cannot be open are ignored rather than passed to poll()
+     * or used as indexes. */
     event_loop_fd_wait(loop, -1, POLLIN);
+    event_loop_fd_wait(loop, INT_MAX, POLLIN);
     event_loop_immediate_wake(loop);
     cr_assert_eq(event_loop_block(loop), 0);
+    cr_assert_eq(event_loop_revents(loop, INT_MAX), 0);
     event_loop_destroy(loop);
 }
 
@@ -281,7 +285,9 @@ Test(event_loop, many_fds)
     if (n_pipes > 1500) {
         n_pipes = 1500;
     }
-    cr_assert_geq(n_pipes, 400, "too few fds allowed to test");
+    if (n_pipes < 100) {
+        cr_skip_test("the open-file limit allows only %zu pipes", n_pipes);
+    }
 
     int (*pipes)[2] = xmalloc(n_pipes * sizeof *pipes);
     for (size_t i = 0; i < n_pipes; i++) {
