@@ -8,6 +8,7 @@ AM_TESTS_ENVIRONMENT = \
 	ANTREA_PLUGIN_PATH='$(TEST_PLUGIN_PATH)'; export ANTREA_PLUGIN_PATH; \
 	abs_top_srcdir='$(abs_top_srcdir)'; export abs_top_srcdir; \
 	abs_top_builddir='$(abs_top_builddir)'; export abs_top_builddir; \
+	OVS_BUILD_DIR='$(OVS_BUILD_DIR)'; export OVS_BUILD_DIR; \
 	ANTREA_TEST_BAD_PLUGIN_DIR='$(abs_top_builddir)/tests/unit/bad-plugins/.libs'; \
 	export ANTREA_TEST_BAD_PLUGIN_DIR; \
 	ANTREA_TEST_DATA_DIR='$(abs_top_srcdir)/tests/unit/data'; \

@@ -102,5 +102,5 @@ tests_unit_bad_plugins_no_descriptor_la_LDFLAGS = -module -avoid-version -shared
 EXTRA_DIST += tests/unit/bad-plugins/not-a-module.so
 
 # Command-line tests of the programs.
-TESTS += tests/unit/test-check-config.sh
-EXTRA_DIST += tests/unit/test-check-config.sh
+TESTS += tests/unit/test-check-config.sh tests/unit/test-configure-deps.sh
+EXTRA_DIST += tests/unit/test-check-config.sh tests/unit/test-configure-deps.sh
