@@ -20,8 +20,17 @@ openvswitch-source libssl-dev libcap-ng-dev python3"
 run_packages="openvswitch-switch openvswitch-common iproute2
 containernetworking-plugins"
 
-# To test: nothing beyond the above yet.
-test_packages=""
+# To test: ping, iptables (the portmap CNI plugin and the e2e checks) and
+# tcpdump for captures in the sandbox cluster.
+test_packages="iputils-ping iptables tcpdump"
+
+# Sandbox cluster control plane (tests/e2e/build-kube.sh and
+# tests/e2e/sandbox/kube.py): Go and dpkg-dev build kube-apiserver and
+# kubectl from Debian's kubernetes source package (apt-get source), reflect2
+# 1.0.2 replaces its vendored copy (which crashes under Go 1.18+), etcd
+# stores the cluster, openssl makes the certificates and signs tokens.
+test_packages="$test_packages golang-go dpkg-dev make
+golang-github-modern-go-reflect2-dev etcd-server openssl"
 
 missing=
 for pkg in $build_packages $run_packages $test_packages; do

@@ -1,0 +1,1 @@
+"""Sandbox cluster helpers for the e2e tests (topology, OVS, kube, runtime)."""
