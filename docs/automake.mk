@@ -3,4 +3,5 @@ dist_doc_DATA = \
 	docs/build.md \
 	docs/configuration.md \
 	docs/plugin-authoring.md \
-	docs/plugins.md
+	docs/plugins.md \
+	docs/sandbox.md

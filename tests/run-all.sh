@@ -4,7 +4,8 @@
 # Runs every test from a fresh checkout: installs what is needed, builds
 # the tree twice (plainly, and with AddressSanitizer and
 # UndefinedBehaviorSanitizer) and runs "make check" in both, then
-# "make distcheck".  Build trees go to _build/ in the source tree.
+# "make distcheck", then the end-to-end tests on the sandbox cluster
+# (tests/e2e/run-e2e.sh; needs root).  Build trees go to _build/.
 #
 # usage: tests/run-all.sh
 #   JOBS=N   parallel make jobs (default: number of CPUs)
@@ -57,5 +58,8 @@ build_and_check sanitizers --enable-sanitizers
 
 step "make distcheck"
 make -C "$top/_build/plain" -j"$jobs" distcheck
+
+step "end-to-end tests on the sandbox cluster"
+"$top/tests/e2e/run-e2e.sh"
 
 step "all tests passed"

@@ -95,7 +95,7 @@ def _node_index(name: str, state: dict[str, Any]) -> int:
     return int(name)
 
 
-def _admin() -> kube.Kube:
+def admin_client() -> kube.Kube:
     """An admin client that reaches the apiserver inside asbx-cp."""
     return kube.Kube.from_kubeconfig(
         run_dir() / "kube" / "admin.kubeconfig", netns=CONTROL_PLANE_NS)
@@ -366,7 +366,7 @@ def status() -> int:
         line(daemon, bool(pid and util.pid_alive(pid)), f"pid {pid}")
     ready = {}
     try:
-        for n in _admin().list(kube.api_path("nodes")):
+        for n in admin_client().list(kube.api_path("nodes")):
             conds = {c["type"]: c["status"]
                      for c in n.get("status", {}).get("conditions", [])}
             ready[n["metadata"]["name"]] = conds.get("Ready") == "True"
@@ -395,7 +395,7 @@ def kubectl(args: list[str]) -> int:
 
 def pod_netns(namespace: str, name: str) -> str:
     """The network namespace the runtime made for Pod namespace/name."""
-    pod = _admin().get_or_none(kube.api_path("pods", name,
+    pod = admin_client().get_or_none(kube.api_path("pods", name,
                                              namespace=namespace))
     if not pod:
         raise ClusterError(f"no Pod {namespace}/{name}")

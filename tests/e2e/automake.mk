@@ -1,0 +1,21 @@
+# The sandbox cluster and the end-to-end tests (docs/sandbox.md).  They run
+# as root outside "make check" (tests/e2e/run-e2e.sh, from tests/run-all.sh)
+# and are distributed with the sources.
+EXTRA_DIST += \
+	tests/e2e/build-kube.sh \
+	tests/e2e/cluster \
+	tests/e2e/run-e2e.sh \
+	tests/e2e/test_sandbox.py \
+	tests/e2e/sandbox/__init__.py \
+	tests/e2e/sandbox/cli.py \
+	tests/e2e/sandbox/cluster.py \
+	tests/e2e/sandbox/demo.py \
+	tests/e2e/sandbox/k8s_watch.py \
+	tests/e2e/sandbox/kube.py \
+	tests/e2e/sandbox/ovs.py \
+	tests/e2e/sandbox/runtime.py \
+	tests/e2e/sandbox/test_kube.py \
+	tests/e2e/sandbox/test_runtime.py \
+	tests/e2e/sandbox/test_topology.py \
+	tests/e2e/sandbox/topology.py \
+	tests/e2e/sandbox/util.py

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Copyright (c) 2026 The antrea-c authors.  SPDX-License-Identifier: Apache-2.0
+#
+# The end-to-end tests on the sandbox cluster (docs/sandbox.md), run by
+# tests/run-all.sh after the unit tests.  Needs root.  Builds the
+# Kubernetes binaries once (cached), then runs, one after the other (they
+# share the asbx- names, so never in parallel):
+#   - the sandbox's own self-tests: topology, control plane, Pod runtime;
+#   - test_sandbox.py: the cluster through its CLI, as a user drives it.
+
+set -eu
+
+e2e=$(cd "$(dirname "$0")" && pwd)
+cd "$e2e"
+python=/usr/bin/python3
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "run-e2e: needs root (network namespaces)" >&2
+    exit 1
+fi
+if ip netns list | grep -q '^asbx-'; then
+    echo "run-e2e: a sandbox (asbx-*) is running; run 'tests/e2e/cluster down' first" >&2
+    exit 1
+fi
+
+echo "--- building the Kubernetes binaries (cached after the first run)"
+"$e2e/build-kube.sh" > /dev/null
+
+failed=
+for t in sandbox/test_topology.py sandbox/test_kube.py \
+         sandbox/test_runtime.py test_sandbox.py; do
+    echo "--- $t"
+    if ! PYTHONPATH="$e2e" timeout 1800 "$python" "$t"; then
+        failed="$failed $t"
+    fi
+done
+
+if [ -n "$failed" ]; then
+    echo "run-e2e: FAILED:$failed" >&2
+    exit 1
+fi
+echo "run-e2e: all passed"
