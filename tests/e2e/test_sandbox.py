@@ -184,6 +184,21 @@ def run_checks() -> None:
     check(True, f"cluster up --nodes 3 ({time.monotonic() - t0:.0f} s)")
     info = json.loads(cluster("info").stdout)
     check(len(info["nodes"]) == 3, "info lists three Nodes")
+    for key in ("agentKubeconfig", "controllerKubeconfig"):
+        check(os.path.exists(info[key]), f"{key} written")
+    # The agent's identity may read Nodes but not Secrets.
+    agent = subprocess.run(CLUSTER + ["kubectl", "--kubeconfig",
+                                      info["agentKubeconfig"], "get",
+                                      "nodes", "-o", "name"],
+                           capture_output=True, text=True, timeout=60)
+    check(agent.returncode == 0 and agent.stdout.count("node/") == 3,
+          "the agent's ServiceAccount lists Nodes", agent.stderr)
+    agent = subprocess.run(CLUSTER + ["kubectl", "--kubeconfig",
+                                      info["agentKubeconfig"], "get",
+                                      "secrets", "-A"],
+                           capture_output=True, text=True, timeout=60)
+    check(agent.returncode != 0 and "forbidden" in agent.stderr,
+          "the agent's ServiceAccount may not read Secrets", agent.stderr)
 
     nodes = kubectl_json("get", "nodes")["items"]
     check(len(nodes) == 3, "three Node objects")

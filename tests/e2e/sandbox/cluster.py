@@ -157,6 +157,13 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
         _write_reference_conflist(i)
     _add_pod_routes(nodes, subnets)
 
+    _step("ServiceAccounts, RBAC and kubeconfigs for antrea-agent and "
+          "antrea-controller")
+    for name, rules in (("antrea-agent", AGENT_RULES),
+                        ("antrea-controller", CONTROLLER_RULES)):
+        kube.service_account_kubeconfig(run_dir(), "kube-system", name,
+                                        rules)
+
     _step("Pod runtimes (one per Node)")
     runtime_kubeconfig = kube.service_account_kubeconfig(
         run_dir(), "kube-system", "sandbox-runtime", _RUNTIME_RULES)
@@ -168,6 +175,42 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
     _step(f"cluster up in {time.monotonic() - t0:.1f} s; "
           "`tests/e2e/cluster kubectl get nodes -o wide` to look")
 
+
+# What antrea-agent may do (after Antrea's antrea-agent ClusterRole, kube-
+# proxy era): read its Node and the cluster's Nodes, Pods, Namespaces and
+# Services, report its AntreaAgentInfo, watch the controller's API.
+AGENT_RULES = [
+    {"apiGroups": [""], "resources": ["nodes"],
+     "verbs": ["get", "list", "watch"]},
+    {"apiGroups": [""], "resources": ["pods"],
+     "verbs": ["get", "list", "watch", "patch"]},
+    {"apiGroups": [""], "resources": ["namespaces", "services", "endpoints"],
+     "verbs": ["get", "list", "watch"]},
+    {"apiGroups": [""], "resources": ["events"],
+     "verbs": ["create", "patch"]},
+    {"apiGroups": ["crd.antrea.io"], "resources": ["antreaagentinfos"],
+     "verbs": ["get", "create", "update", "patch", "delete"]},
+    {"apiGroups": ["controlplane.antrea.io"],
+     "resources": ["networkpolicies", "addressgroups", "appliedtogroups"],
+     "verbs": ["get", "list", "watch"]},
+]
+
+# What antrea-controller may do: watch what NetworkPolicies are computed
+# from, authenticate and authorise its clients, report its info.
+CONTROLLER_RULES = [
+    {"apiGroups": [""], "resources": ["nodes", "pods", "namespaces"],
+     "verbs": ["get", "list", "watch"]},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"],
+     "verbs": ["get", "list", "watch"]},
+    {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"],
+     "verbs": ["create"]},
+    {"apiGroups": ["authorization.k8s.io"],
+     "resources": ["subjectaccessreviews"], "verbs": ["create"]},
+    {"apiGroups": ["crd.antrea.io"], "resources": ["antreacontrollerinfos"],
+     "verbs": ["get", "create", "update", "patch", "delete"]},
+    {"apiGroups": [""], "resources": ["events"],
+     "verbs": ["create", "patch"]},
+]
 
 # What the Pod runtime may do: the kubelet's part for Pods.
 _RUNTIME_RULES = [
@@ -333,6 +376,10 @@ def info() -> dict[str, Any]:
     subnets = state["subnets"]
     return {
         "kubeconfig": str(run_dir() / "kube" / "admin.kubeconfig"),
+        "agentKubeconfig": str(run_dir() / "kube" /
+                               "sa-kube-system-antrea-agent.kubeconfig"),
+        "controllerKubeconfig": str(
+            run_dir() / "kube" / "sa-kube-system-antrea-controller.kubeconfig"),
         "apiserver": f"https://{CONTROL_PLANE_IP}:6443",
         "controlPlane": {"namespace": CONTROL_PLANE_NS,
                          "ip": CONTROL_PLANE_IP},
