@@ -4,4 +4,5 @@ dist_doc_DATA = \
 	docs/configuration.md \
 	docs/plugin-authoring.md \
 	docs/plugins.md \
+	docs/ovs-pipeline.md \
 	docs/sandbox.md
