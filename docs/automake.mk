@@ -5,4 +5,5 @@ dist_doc_DATA = \
 	docs/plugin-authoring.md \
 	docs/plugins.md \
 	docs/ovs-pipeline.md \
-	docs/sandbox.md
+	docs/sandbox.md \
+	docs/wire-formats.md
