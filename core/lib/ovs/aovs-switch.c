@@ -1,0 +1,1220 @@
+/*
+ * Copyright (c) 2026 The antrea-c authors.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The OpenFlow connection to one bridge (see aovs-switch.h), after
+ * ovn-controller's ofctrl: an rconn (OVS's reconnecting OpenFlow
+ * connection), a mirror of the installed flows rebuilt from a flow dump
+ * after every (re)connection, and commits that send the difference between
+ * a desired table and the mirror as one bundle.
+ *
+ * A bundle goes out as OPEN, one ADD_MESSAGE per flow_mod, then a BARRIER:
+ * the switch checks each message as it is added and reports a bad one with
+ * an error carrying that message's xid, so once the barrier reply is in,
+ * every such error is too.  Then COMMIT if there was none, DISCARD
+ * otherwise (as vconn_bundle_transact() does, but without blocking without
+ * bound).  Flow_mods are encoded as the connection drains, so a commit of
+ * 100,000 flows never holds them all encoded at once.
+ *
+ * Synchronous calls (commit, delete_stale, dump_flows, wait_ready) drive
+ * the connection themselves with OVS's poll loop until their reply, an
+ * error, a reconnection or their deadline.  Compiled in "OVS world" (see
+ * aovs-smap.c).
+ */
+
+#include "aovs-switch.h"
+#include "aovs-flow.h"
+#include "aovs-private.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitmap.h"
+#include "byte-order.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-bundle.h"
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-print.h"
+#include "openvswitch/ofp-protocol.h"
+#include "openvswitch/ofp-util.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/rconn.h"
+#include "openvswitch/vconn.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(aovs_switch);
+
+/* Messages queued on the connection before a commit stops encoding more
+ * until some are sent. */
+#define MAX_QUEUED_MSGS 1000
+
+/* Messages handled per aovs_switch_run(), to keep each run short. */
+#define MAX_MSGS_PER_RUN 100
+
+/* OpenFlow versions offered to the switch. */
+#define ALLOWED_VERSIONS ((1u << OFP13_VERSION) | (1u << OFP14_VERSION) \
+                          | (1u << OFP15_VERSION))
+
+/* Connection states. */
+enum switch_state {
+    S_DISCONNECTED,             /* No OpenFlow connection. */
+    S_SYNCING,                  /* Connected; reading the flow table back. */
+    S_READY,                    /* Connected, mirror up to date. */
+};
+
+/* An OpenFlow error the switch sent during a synchronous call. */
+struct switch_error {
+    ovs_be32 xid;               /* xid of the message it is about. */
+    enum ofperr error;          /* What went wrong. */
+};
+
+/* A flow dump in progress. */
+struct flow_dump {
+    ovs_be32 xid;               /* xid of the flow stats request. */
+    bool done;                  /* Last reply (or an error) received. */
+    int error;                  /* 0, or EPROTO after a bad reply. */
+    struct hmap *mirror;        /* Where flows go when rebuilding the
+                                   mirror, else NULL. */
+    struct aovs_flow_dump *out; /* Where flows go for the caller, else
+                                   NULL. */
+    size_t allocated;           /* Capacity of 'out->flows'. */
+};
+
+/* The connection to one bridge. */
+struct aovs_switch {
+    struct rconn *rconn;        /* The OpenFlow connection. */
+    char *target;               /* e.g. "unix:/run/openvswitch/br.mgmt" */
+    enum switch_state state;    /* See above. */
+    unsigned int conn_seqno;    /* rconn connection seqno of 'state'. */
+    bool reconnected;           /* Became S_READY since the last
+                                   aovs_switch_run() returned true. */
+    uint16_t round;             /* Round number in new cookies. */
+    int timeout_ms;             /* Bound on each synchronous call. */
+    uint32_t next_bundle_id;    /* Id of the next bundle. */
+    struct rconn_packet_counter *txq; /* Messages we have queued. */
+
+    struct hmap installed;      /* Mirror: 'struct aovs_flow's, with their
+                                   cookies, by key. */
+    struct flow_dump *dump;     /* Dump in progress, or NULL. */
+
+    /* What a synchronous call waits for. */
+    ovs_be32 wait_xid;          /* Reply awaited, or 0. */
+    bool wait_done;             /* Reply (or error) for 'wait_xid' in. */
+    struct ofpbuf *wait_reply;  /* The reply, if not an error. */
+    struct switch_error *errors; /* Errors received during the call. */
+    size_t n_errors;            /* Number of 'errors'. */
+    size_t allocated_errors;    /* Capacity of 'errors'. */
+    bool in_call;               /* A synchronous call is running. */
+};
+
+/* A synchronous call's bounds. */
+struct call {
+    const char *what;           /* For messages, e.g. "commit". */
+    long long deadline;         /* time_msec() limit. */
+    unsigned int conn_seqno;    /* Connection it must stay on. */
+    char **errorp;              /* Where its error message goes. */
+};
+
+/* Kinds of flow changes in a bundle. */
+enum op_type {
+    OP_DELETE,                  /* Remove an installed flow (strict). */
+    OP_DELETE_ROUND,            /* Remove every flow of one round. */
+    OP_MODIFY,                  /* New actions, same cookie (strict). */
+    OP_REPLACE,                 /* New cookie (and actions): an add over
+                                   the installed flow. */
+    OP_ADD,                     /* A new flow. */
+};
+
+/* One flow change in a bundle. */
+struct op {
+    enum op_type type;          /* What to do. */
+    const struct aovs_flow *desired; /* OP_MODIFY, OP_REPLACE, OP_ADD. */
+    struct aovs_flow *installed; /* OP_DELETE, OP_MODIFY, OP_REPLACE. */
+    uint64_t cookie;            /* OP_REPLACE, OP_ADD: cookie to install;
+                                   OP_DELETE_ROUND: the round's cookie. */
+    ovs_be32 xid;               /* xid of its bundle add message. */
+};
+
+static void switch_io(struct aovs_switch *, size_t max_msgs);
+static void switch_io_wait(struct aovs_switch *);
+static void check_connection(struct aovs_switch *);
+static void handle_msg(struct aovs_switch *, struct ofpbuf *);
+static void handle_flow_stats_reply(struct aovs_switch *, struct ofpbuf *);
+static void start_dump(struct aovs_switch *, struct flow_dump *);
+static void end_dump(struct aovs_switch *);
+static void clear_installed(struct aovs_switch *);
+static void call_start(struct aovs_switch *, struct call *,
+                       const char *what, char **errorp);
+static void call_end(struct aovs_switch *);
+static int call_step(struct aovs_switch *, const struct call *);
+static int call_block(struct aovs_switch *, const struct call *);
+static int wait_ready(struct aovs_switch *, struct call *);
+static int send_and_wait(struct aovs_switch *, const struct call *,
+                         struct ofpbuf *msg);
+static ovs_be32 send_msg(struct aovs_switch *, struct ofpbuf *);
+static int run_bundle(struct aovs_switch *, const struct call *,
+                      struct op *, size_t n_ops);
+static struct ofpbuf *encode_op(const struct aovs_switch *,
+                                const struct op *, uint32_t bundle_id,
+                                uint16_t flags);
+static void apply_op(struct aovs_switch *, const struct op *);
+static char *format_errors(const struct aovs_switch *, const struct op *,
+                           size_t n_ops, int *errorp);
+static int compare_flow_stats(const void *, const void *);
+
+/* Creates a connection to the switch at 'target' (e.g. "unix:/var/run/
+ * openvswitch/br-int.mgmt"; see aovs_switch_default_target()) that gives
+ * new flows cookies of round 'round' and bounds each synchronous call to
+ * 'timeout_ms' milliseconds (10000 if 'timeout_ms' is not positive).
+ * Connecting starts at once, in the background; aovs_switch_run() (or any
+ * synchronous call) advances it.  Returns the new connection, which the
+ * caller frees with aovs_switch_destroy(). */
+struct aovs_switch *
+aovs_switch_create(const char *target, uint16_t round, int timeout_ms)
+{
+    struct aovs_switch *sw = xzalloc(sizeof *sw);
+
+    aovs_init__();
+    sw->rconn = rconn_create(0, 1, 0, ALLOWED_VERSIONS);
+    sw->target = xstrdup(target);
+    rconn_connect(sw->rconn, target, target);
+    sw->state = S_DISCONNECTED;
+    sw->round = round;
+    sw->timeout_ms = timeout_ms > 0 ? timeout_ms : 10000;
+    sw->next_bundle_id = 1;
+    sw->txq = rconn_packet_counter_create();
+    hmap_init(&sw->installed);
+    return sw;
+}
+
+/* Closes the connection and frees 'sw' (the flows stay on the switch).
+ * NULL is ignored. */
+void
+aovs_switch_destroy(struct aovs_switch *sw)
+{
+    if (sw) {
+        end_dump(sw);
+        clear_installed(sw);
+        hmap_destroy(&sw->installed);
+        rconn_destroy(sw->rconn);
+        rconn_packet_counter_destroy(sw->txq);
+        ofpbuf_delete(sw->wait_reply);
+        free(sw->errors);
+        free(sw->target);
+        free(sw);
+    }
+}
+
+/* Returns the usual OpenFlow target of bridge 'bridge' of the local
+ * ovs-vswitchd: "unix:RUNDIR/BRIDGE.mgmt", where RUNDIR is $OVS_RUNDIR or
+ * else /var/run/openvswitch.  The caller frees the string. */
+char *
+aovs_switch_default_target(const char *bridge)
+{
+    return xasprintf("unix:%s/%s.mgmt", aovs_rundir__(), bridge);
+}
+
+/* Advances the connection without blocking: connects or reconnects,
+ * answers the switch's echo requests, and rebuilds the mirror after a
+ * (re)connection.  Returns true once each time the connection becomes
+ * ready after a (re)connection (the first one included): the switch may
+ * then lack flows the caller wants (after an ovs-vswitchd restart it has
+ * none), so the caller should commit its desired table. */
+bool
+aovs_switch_run(struct aovs_switch *sw)
+{
+    switch_io(sw, MAX_MSGS_PER_RUN);
+
+    bool reconnected = sw->reconnected;
+    sw->reconnected = false;
+    return reconnected;
+}
+
+/* Registers the connection with OVS's poll loop, so that the next
+ * aovs_poll() wakes when aovs_switch_run() has work. */
+void
+aovs_switch_wait(struct aovs_switch *sw)
+{
+    switch_io_wait(sw);
+    if (sw->reconnected) {
+        poll_immediate_wake();
+    }
+}
+
+/* Returns true if 'sw' is connected and its mirror is up to date, i.e. a
+ * commit would start at once. */
+bool
+aovs_switch_is_ready(const struct aovs_switch *sw)
+{
+    return sw->state == S_READY;
+}
+
+/* Returns a number that changes each time the connection is made or
+ * lost. */
+unsigned int
+aovs_switch_get_connection_seqno(const struct aovs_switch *sw)
+{
+    return rconn_get_connection_seqno(sw->rconn);
+}
+
+/* Returns the OpenFlow version in use as 13, 14 or 15 (for OpenFlow 1.3,
+ * 1.4, 1.5), or 0 if not connected. */
+int
+aovs_switch_get_version(const struct aovs_switch *sw)
+{
+    if (!rconn_is_connected(sw->rconn)) {
+        return 0;
+    }
+    switch (rconn_get_version(sw->rconn)) {
+    case OFP13_VERSION:
+        return 13;
+    case OFP14_VERSION:
+        return 14;
+    case OFP15_VERSION:
+        return 15;
+    default:
+        return 0;
+    }
+}
+
+/* Waits, at most the switch's timeout, until 'sw' is connected and its
+ * mirror up to date.  Returns 0, or ENOTCONN with a message in '*errorp'
+ * (freed by the caller). */
+int
+aovs_switch_wait_ready(struct aovs_switch *sw, char **errorp)
+{
+    struct call call;
+
+    call_start(sw, &call, "connecting", errorp);
+    int error = wait_ready(sw, &call);
+    call_end(sw);
+    return error;
+}
+
+/* Returns the round number 'sw' puts in new cookies. */
+uint16_t
+aovs_switch_get_round(const struct aovs_switch *sw)
+{
+    return sw->round;
+}
+
+/* Returns the number of flows in the mirror of installed flows. */
+size_t
+aovs_switch_count_installed(const struct aovs_switch *sw)
+{
+    return hmap_count(&sw->installed);
+}
+
+/* Returns the flow in 'map' with the key of 'key', which is in a map
+ * (so its hash is known), or NULL. */
+static struct aovs_flow *
+find_same_key(const struct hmap *map, const struct aovs_flow *key)
+{
+    struct aovs_flow *flow;
+
+    HMAP_FOR_EACH_WITH_HASH (flow, node, key->node.hash, map) {
+        if (aovs_flow_key_equal(flow, key)) {
+            return flow;
+        }
+    }
+    return NULL;
+}
+
+/* Makes the switch's flows those of 'desired' (see aovs-switch.h for what
+ * is sent and what is left alone) with one bundle, and waits for the
+ * switch to commit it.  Does nothing, and sends nothing, if the switch
+ * already has them.  If 'stats' is nonnull, fills it with what was sent
+ * (zeros on failure).  Returns 0 or an error as described in
+ * aovs-switch.h; EINVAL names the first flow the switch (or the
+ * negotiated OpenFlow version) refused. */
+int
+aovs_switch_commit(struct aovs_switch *sw,
+                   const struct aovs_flow_table *desired,
+                   struct aovs_commit_stats *stats, char **errorp)
+{
+    struct aovs_commit_stats dummy;
+    struct call call;
+
+    stats = stats ? stats : &dummy;
+    memset(stats, 0, sizeof *stats);
+    call_start(sw, &call, "commit", errorp);
+    int error = wait_ready(sw, &call);
+    if (error) {
+        call_end(sw);
+        return error;
+    }
+
+    enum ofputil_protocol protocol
+        = ofputil_protocol_from_ofp_version(rconn_get_version(sw->rconn));
+    size_t n_desired = hmap_count(&desired->flows);
+    size_t n_ops = 0;
+    size_t n_deletes = 0;
+    size_t n_modifies = 0;
+    size_t n_adds = 0;
+    struct op *ops = xmalloc((n_desired + hmap_count(&sw->installed) + 1)
+                             * sizeof *ops);
+    struct op *adds = xmalloc((n_desired + 1) * sizeof *adds);
+
+    /* The bundle has deletions first, then changes, then additions; the
+     * order does not matter to the result (each flow has one change at
+     * most), but it keeps the bundle readable. */
+    struct aovs_flow *i;
+    HMAP_FOR_EACH (i, node, &sw->installed) {
+        if (aovs_cookie_round(i->cookie) == sw->round
+            && !find_same_key(&desired->flows, i)) {
+            ops[n_ops++] = (struct op) { .type = OP_DELETE, .installed = i };
+            n_deletes++;
+        }
+    }
+    const struct aovs_flow *d;
+    HMAP_FOR_EACH (d, node, &desired->flows) {
+        if (!(d->usable_protocols & protocol)) {
+            char *text = aovs_flow_to_string(d);
+            *errorp = xasprintf("commit to %s: flow \"%s\" cannot be "
+                                "expressed in %s, the OpenFlow version in "
+                                "use", sw->target, text,
+                                ofputil_version_to_string(
+                                    rconn_get_version(sw->rconn)));
+            free(text);
+            free(ops);
+            free(adds);
+            call_end(sw);
+            return EINVAL;
+        }
+        i = find_same_key(&sw->installed, d);
+        uint64_t cookie = aovs_cookie(sw->round, d->owner);
+        if (!i) {
+            adds[n_adds++] = (struct op) { .type = OP_ADD, .desired = d,
+                                           .cookie = cookie };
+        } else if (i->cookie != cookie) {
+            ops[n_ops++] = (struct op) { .type = OP_REPLACE, .desired = d,
+                                         .installed = i, .cookie = cookie };
+            n_modifies++;
+        } else if (!aovs_flow_actions_equal(i, d)) {
+            ops[n_ops++] = (struct op) { .type = OP_MODIFY, .desired = d,
+                                         .installed = i, .cookie = cookie };
+            n_modifies++;
+            if (VLOG_IS_DBG_ENABLED()) {
+                char *old = aovs_flow_to_string(i);
+                char *new = aovs_flow_to_string(d);
+                VLOG_DBG("%s: modifying %s into %s", sw->target, old, new);
+                free(old);
+                free(new);
+            }
+        }
+    }
+    memcpy(&ops[n_ops], adds, n_adds * sizeof *adds);
+    n_ops += n_adds;
+    free(adds);
+
+    if (n_ops) {
+        error = run_bundle(sw, &call, ops, n_ops);
+        if (!error) {
+            for (size_t k = 0; k < n_ops; k++) {
+                apply_op(sw, &ops[k]);
+            }
+            stats->n_deleted = n_deletes;
+            stats->n_modified = n_modifies;
+            stats->n_added = n_ops - n_deletes - n_modifies;
+            stats->n_messages = n_ops + 3;
+        }
+    }
+    free(ops);
+    call_end(sw);
+    return error;
+}
+
+/* Deletes, with one bundle, every flow on the switch whose cookie has a
+ * round other than 'sw''s: what the previous agent run installed and this
+ * one has not re-installed.  Call it once the agent has rebuilt its
+ * desired state and committed it.  If 'stats' is nonnull, fills it with
+ * what was sent ('n_deleted' counts one deletion per stale round).
+ * Returns 0 or an error as described in aovs-switch.h. */
+int
+aovs_switch_delete_stale(struct aovs_switch *sw,
+                         struct aovs_commit_stats *stats, char **errorp)
+{
+    struct aovs_commit_stats dummy;
+    struct call call;
+
+    stats = stats ? stats : &dummy;
+    memset(stats, 0, sizeof *stats);
+    call_start(sw, &call, "deleting stale flows", errorp);
+    int error = wait_ready(sw, &call);
+    if (error) {
+        call_end(sw);
+        return error;
+    }
+
+    /* One masked deletion per stale round: few messages, and it also
+     * catches flows of that round that appeared after the mirror was
+     * read. */
+    unsigned long *seen = bitmap_allocate(UINT16_MAX + 1);
+    struct op *ops = NULL;
+    size_t n_ops = 0;
+    size_t allocated_ops = 0;
+    const struct aovs_flow *i;
+    HMAP_FOR_EACH (i, node, &sw->installed) {
+        uint16_t round = aovs_cookie_round(i->cookie);
+        if (round != sw->round && !bitmap_is_set(seen, round)) {
+            bitmap_set1(seen, round);
+            if (n_ops >= allocated_ops) {
+                ops = x2nrealloc(ops, &allocated_ops, sizeof *ops);
+            }
+            ops[n_ops++] = (struct op) {
+                .type = OP_DELETE_ROUND,
+                .cookie = (uint64_t) round << AOVS_COOKIE_ROUND_SHIFT,
+            };
+        }
+    }
+    bitmap_free(seen);
+
+    if (n_ops) {
+        error = run_bundle(sw, &call, ops, n_ops);
+        if (!error) {
+            for (size_t k = 0; k < n_ops; k++) {
+                apply_op(sw, &ops[k]);
+            }
+            stats->n_deleted = n_ops;
+            stats->n_messages = n_ops + 3;
+        }
+    }
+    free(ops);
+    call_end(sw);
+    return error;
+}
+
+/* Reads every flow of every table from the switch (not from the mirror)
+ * into 'dump', which the caller frees with aovs_flow_dump_destroy().
+ * Returns 0, or an error as described in aovs-switch.h with 'dump'
+ * empty. */
+int
+aovs_switch_dump_flows(struct aovs_switch *sw, struct aovs_flow_dump *dump,
+                       char **errorp)
+{
+    struct call call;
+
+    dump->flows = NULL;
+    dump->n = 0;
+    call_start(sw, &call, "dumping flows", errorp);
+    int error = wait_ready(sw, &call);
+    if (error) {
+        call_end(sw);
+        return error;
+    }
+
+    struct flow_dump fd = { .out = dump };
+    start_dump(sw, &fd);
+    while (!fd.done) {
+        error = call_step(sw, &call);
+        if (error || fd.done) {
+            break;
+        }
+        error = call_block(sw, &call);
+        if (error) {
+            break;
+        }
+    }
+    if (!error && fd.error) {
+        *errorp = xasprintf("dumping flows from %s: the switch sent a bad "
+                            "flow stats reply", sw->target);
+        error = fd.error;
+    }
+    end_dump(sw);
+    call_end(sw);
+
+    if (error) {
+        aovs_flow_dump_destroy(dump);
+    } else if (dump->n) {
+        qsort(dump->flows, dump->n, sizeof *dump->flows,
+              compare_flow_stats);
+    }
+    return error;
+}
+
+/* Frees the flows of 'dump' (which may be NULL) and leaves it empty. */
+void
+aovs_flow_dump_destroy(struct aovs_flow_dump *dump)
+{
+    if (dump) {
+        for (size_t i = 0; i < dump->n; i++) {
+            free(dump->flows[i].flow);
+            free(dump->flows[i].ofctl);
+        }
+        free(dump->flows);
+        dump->flows = NULL;
+        dump->n = 0;
+    }
+}
+
+/* Runs the connection: sends what is queued, notices connections and
+ * disconnections, and handles up to 'max_msgs' received messages (or all
+ * of them if 'max_msgs' is 0). */
+static void
+switch_io(struct aovs_switch *sw, size_t max_msgs)
+{
+    rconn_run(sw->rconn);
+    check_connection(sw);
+    for (size_t n = 0; !max_msgs || n < max_msgs; n++) {
+        struct ofpbuf *msg = rconn_recv(sw->rconn);
+        if (!msg) {
+            break;
+        }
+        handle_msg(sw, msg);
+        ofpbuf_delete(msg);
+        check_connection(sw);
+    }
+}
+
+/* Registers what switch_io() waits for with OVS's poll loop. */
+static void
+switch_io_wait(struct aovs_switch *sw)
+{
+    rconn_run_wait(sw->rconn);
+    rconn_recv_wait(sw->rconn);
+}
+
+/* Updates 'sw''s state after the rconn connected or disconnected: a new
+ * connection empties the mirror and starts reading it back. */
+static void
+check_connection(struct aovs_switch *sw)
+{
+    unsigned int seqno = rconn_get_connection_seqno(sw->rconn);
+
+    if (!rconn_is_connected(sw->rconn)) {
+        if (sw->state != S_DISCONNECTED) {
+            VLOG_INFO("%s: disconnected", sw->target);
+            sw->state = S_DISCONNECTED;
+            end_dump(sw);
+        }
+        sw->conn_seqno = seqno;
+    } else if (sw->state == S_DISCONNECTED || seqno != sw->conn_seqno) {
+        VLOG_INFO("%s: connected (%s); reading its flows", sw->target,
+                  ofputil_version_to_string(rconn_get_version(sw->rconn)));
+        sw->conn_seqno = seqno;
+        end_dump(sw);
+        clear_installed(sw);
+        sw->state = S_SYNCING;
+
+        struct flow_dump *fd = xzalloc(sizeof *fd);
+        fd->mirror = &sw->installed;
+        start_dump(sw, fd);
+    }
+}
+
+/* Handles the message 'msg' received from the switch (the caller frees
+ * it). */
+static void
+handle_msg(struct aovs_switch *sw, struct ofpbuf *msg)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    const struct ofp_header *oh = msg->data;
+    enum ofptype type;
+
+    if (ofptype_decode(&type, oh)) {
+        VLOG_WARN_RL(&rl, "%s: ignoring a message that does not decode",
+                     sw->target);
+        return;
+    }
+
+    switch (type) {
+    case OFPTYPE_ECHO_REQUEST:
+        send_msg(sw, ofputil_encode_echo_reply(oh));
+        return;
+
+    case OFPTYPE_ERROR:
+        if (sw->dump && oh->xid == sw->dump->xid) {
+            VLOG_WARN_RL(&rl, "%s: the switch refused a flow dump: %s",
+                         sw->target,
+                         ofperr_to_string(ofperr_decode_msg(oh, NULL)));
+            sw->dump->error = EPROTO;
+            sw->dump->done = true;
+        } else if (sw->in_call) {
+            if (sw->n_errors >= sw->allocated_errors) {
+                sw->errors = x2nrealloc(sw->errors, &sw->allocated_errors,
+                                        sizeof *sw->errors);
+            }
+            sw->errors[sw->n_errors++] = (struct switch_error) {
+                .xid = oh->xid, .error = ofperr_decode_msg(oh, NULL),
+            };
+            if (sw->wait_xid && oh->xid == sw->wait_xid) {
+                sw->wait_done = true;
+            }
+        } else {
+            VLOG_WARN_RL(&rl, "%s: unexpected error from the switch: %s",
+                         sw->target,
+                         ofperr_to_string(ofperr_decode_msg(oh, NULL)));
+        }
+        return;
+
+    case OFPTYPE_FLOW_STATS_REPLY:
+        if (sw->dump && oh->xid == sw->dump->xid) {
+            handle_flow_stats_reply(sw, msg);
+            return;
+        }
+        break;
+
+    default:
+        if (sw->wait_xid && oh->xid == sw->wait_xid && !sw->wait_done) {
+            sw->wait_done = true;
+            sw->wait_reply = ofpbuf_clone(msg);
+            return;
+        }
+        break;
+    }
+    VLOG_DBG_RL(&rl, "%s: ignoring %s message (xid %08"PRIx32")",
+                sw->target, ofptype_get_name(type), ntohl(oh->xid));
+}
+
+/* Adds the flows in flow stats reply 'msg' to the dump in progress. */
+static void
+handle_flow_stats_reply(struct aovs_switch *sw, struct ofpbuf *msg)
+{
+    struct flow_dump *fd = sw->dump;
+    const struct ofp_header *oh = msg->data;
+    struct ofpbuf ofpacts;
+
+    ofpbuf_init(&ofpacts, 64);
+    for (;;) {
+        struct ofputil_flow_stats fs;
+        int retval = ofputil_decode_flow_stats_reply(&fs, msg, false,
+                                                     &ofpacts);
+        if (retval == EOF) {
+            break;
+        } else if (retval) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+            VLOG_WARN_RL(&rl, "%s: bad flow stats reply: %s", sw->target,
+                         ofperr_to_string(retval));
+            fd->error = EPROTO;
+            fd->done = true;
+            break;
+        }
+
+        struct aovs_flow *flow = aovs_flow_create(fs.table_id, fs.priority,
+                                                  &fs.match, fs.ofpacts,
+                                                  fs.ofpacts_len);
+        flow->cookie = ntohll(fs.cookie);
+        if (fd->mirror) {
+            hmap_insert(fd->mirror, &flow->node, aovs_flow_hash(flow));
+        } else {
+            if (fd->out->n >= fd->allocated) {
+                fd->out->flows = x2nrealloc(fd->out->flows, &fd->allocated,
+                                            sizeof *fd->out->flows);
+            }
+            struct aovs_flow_stats *stats = &fd->out->flows[fd->out->n++];
+            struct ds s = DS_EMPTY_INITIALIZER;
+            ofputil_flow_stats_format(&s, &fs, NULL, NULL, false);
+            *stats = (struct aovs_flow_stats) {
+                .cookie = flow->cookie,
+                .table_id = fs.table_id,
+                .priority = fs.priority,
+                .n_packets = fs.packet_count,
+                .n_bytes = fs.byte_count,
+                .flow = aovs_flow_to_string(flow),
+                .ofctl = xstrdup(s.string + strspn(s.string, " ")),
+            };
+            ds_destroy(&s);
+            aovs_flow_destroy(flow);
+        }
+    }
+    ofpbuf_uninit(&ofpacts);
+
+    if (!ofpmp_more(oh)) {
+        fd->done = true;
+    }
+    if (fd->done && fd->mirror) {
+        if (fd->error) {
+            /* The mirror is incomplete: start over on a new
+             * connection. */
+            VLOG_WARN("%s: reconnecting to read the flows again",
+                      sw->target);
+            end_dump(sw);
+            rconn_reconnect(sw->rconn);
+        } else {
+            VLOG_INFO("%s: ready, with %"PRIuSIZE" flows installed",
+                      sw->target, hmap_count(&sw->installed));
+            end_dump(sw);
+            sw->state = S_READY;
+            sw->reconnected = true;
+        }
+    }
+}
+
+/* Sends a request for every flow and makes 'fd' (owned by the caller, or,
+ * when rebuilding the mirror, by 'sw') the dump in progress. */
+static void
+start_dump(struct aovs_switch *sw, struct flow_dump *fd)
+{
+    struct ofputil_flow_stats_request fsr = {
+        .aggregate = false,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    match_init_catchall(&fsr.match);
+
+    enum ofputil_protocol protocol
+        = ofputil_protocol_from_ofp_version(rconn_get_version(sw->rconn));
+    struct ofpbuf *request = ofputil_encode_flow_stats_request(&fsr,
+                                                               protocol);
+    sw->dump = fd;
+    fd->done = false;
+    fd->error = 0;
+    fd->xid = send_msg(sw, request);
+}
+
+/* Forgets the dump in progress, if any, freeing it if 'sw' owns it. */
+static void
+end_dump(struct aovs_switch *sw)
+{
+    if (sw->dump && sw->dump->mirror) {
+        free(sw->dump);
+    }
+    sw->dump = NULL;
+}
+
+/* Empties the mirror. */
+static void
+clear_installed(struct aovs_switch *sw)
+{
+    struct aovs_flow *flow;
+    HMAP_FOR_EACH_POP (flow, node, &sw->installed) {
+        aovs_flow_destroy(flow);
+    }
+}
+
+/* Starts a synchronous call described by 'what' on 'sw', filling 'call'.
+ * Nested calls are a bug and abort. */
+static void
+call_start(struct aovs_switch *sw, struct call *call, const char *what,
+           char **errorp)
+{
+    ovs_assert(!sw->in_call);
+    *errorp = NULL;
+    sw->in_call = true;
+    sw->n_errors = 0;
+    sw->wait_xid = 0;
+    sw->wait_done = false;
+    call->what = what;
+    call->deadline = time_msec() + sw->timeout_ms;
+    call->conn_seqno = 0;
+    call->errorp = errorp;
+}
+
+/* Ends the synchronous call in progress. */
+static void
+call_end(struct aovs_switch *sw)
+{
+    sw->in_call = false;
+    sw->n_errors = 0;
+    sw->wait_xid = 0;
+    sw->wait_done = false;
+    ofpbuf_delete(sw->wait_reply);
+    sw->wait_reply = NULL;
+}
+
+/* Does one round of I/O for 'call'.  Returns 0, or ECONNRESET (with a
+ * message) if the connection the call was using has dropped. */
+static int
+call_step(struct aovs_switch *sw, const struct call *call)
+{
+    switch_io(sw, 0);
+    if (call->conn_seqno
+        && (sw->state == S_DISCONNECTED
+            || sw->conn_seqno != call->conn_seqno)) {
+        *call->errorp = xasprintf("%s on %s: the connection dropped; the "
+                                  "flows are read again on reconnection",
+                                  call->what, sw->target);
+        return ECONNRESET;
+    }
+    return 0;
+}
+
+/* Blocks until there is more I/O for 'call' or its deadline.  Returns 0,
+ * or ETIMEDOUT (with a message) if the deadline has passed, after
+ * resetting the connection so that nothing half-sent survives. */
+static int
+call_block(struct aovs_switch *sw, const struct call *call)
+{
+    if (time_msec() >= call->deadline) {
+        *call->errorp = xasprintf("%s on %s: no answer from the switch "
+                                  "within %d ms; reconnecting", call->what,
+                                  sw->target, sw->timeout_ms);
+        if (call->conn_seqno) {
+            rconn_reconnect(sw->rconn);
+            check_connection(sw);
+        }
+        return ETIMEDOUT;
+    }
+    switch_io_wait(sw);
+    poll_timer_wait_until(call->deadline);
+    poll_block();
+    return 0;
+}
+
+/* Waits, within 'call''s deadline, until 'sw' is ready, then binds 'call'
+ * to the current connection.  Returns 0, or ENOTCONN with a message. */
+static int
+wait_ready(struct aovs_switch *sw, struct call *call)
+{
+    for (;;) {
+        switch_io(sw, 0);
+        if (sw->state == S_READY) {
+            call->conn_seqno = sw->conn_seqno;
+            return 0;
+        }
+        if (time_msec() >= call->deadline) {
+            int last_error = rconn_get_last_error(sw->rconn);
+            *call->errorp = xasprintf(
+                "%s on %s: %s within %d ms%s%s", call->what, sw->target,
+                (sw->state == S_SYNCING
+                 ? "connected, but the switch did not send its flows"
+                 : "no OpenFlow connection"), sw->timeout_ms,
+                last_error ? ": " : "",
+                last_error ? ovs_retval_to_string(last_error) : "");
+            return ENOTCONN;
+        }
+        switch_io_wait(sw);
+        poll_timer_wait_until(call->deadline);
+        poll_block();
+    }
+}
+
+/* Sends 'msg' and waits, within 'call''s deadline, for its reply (then in
+ * 'sw->wait_reply') or an error about it (then in 'sw->errors').  Returns
+ * 0 in both cases, or ECONNRESET or ETIMEDOUT with a message. */
+static int
+send_and_wait(struct aovs_switch *sw, const struct call *call,
+              struct ofpbuf *msg)
+{
+    ofpbuf_delete(sw->wait_reply);
+    sw->wait_reply = NULL;
+    sw->wait_done = false;
+    sw->wait_xid = send_msg(sw, msg);
+    for (;;) {
+        int error = call_step(sw, call);
+        if (error || sw->wait_done) {
+            return error;
+        }
+        error = call_block(sw, call);
+        if (error) {
+            return error;
+        }
+    }
+}
+
+/* Queues 'msg' for the switch and returns its xid. */
+static ovs_be32
+send_msg(struct aovs_switch *sw, struct ofpbuf *msg)
+{
+    ofpmsg_update_length(msg);
+
+    ovs_be32 xid = ((const struct ofp_header *) msg->data)->xid;
+    int error = rconn_send(sw->rconn, msg, sw->txq);
+    if (error) {
+        /* rconn_send() freed 'msg'; the caller notices the disconnection
+         * through the connection seqno. */
+        VLOG_DBG("%s: sending failed (%s)", sw->target,
+                 ovs_strerror(error));
+    }
+    return xid;
+}
+
+/* Returns true if 'msg' is a bundle control reply of type 'type' for
+ * bundle 'bundle_id'. */
+static bool
+is_bundle_reply(const struct ofpbuf *msg, uint32_t bundle_id, uint16_t type)
+{
+    struct ofputil_bundle_ctrl_msg bc;
+    enum ofptype msg_type;
+
+    return (msg
+            && !ofptype_decode(&msg_type, msg->data)
+            && msg_type == OFPTYPE_BUNDLE_CONTROL
+            && !ofputil_decode_bundle_ctrl(msg->data, &bc)
+            && bc.bundle_id == bundle_id
+            && bc.type == type);
+}
+
+/* Sends the 'n_ops' changes in 'ops' as one bundle and commits it, within
+ * 'call''s bounds.  Returns 0 once the switch has committed it, otherwise
+ * an error with a message (the bundle is then discarded, or dropped with
+ * the connection). */
+static int
+run_bundle(struct aovs_switch *sw, const struct call *call, struct op *ops,
+           size_t n_ops)
+{
+    enum ofp_version version = rconn_get_version(sw->rconn);
+    struct ofputil_bundle_ctrl_msg bc = {
+        .bundle_id = sw->next_bundle_id++,
+        .type = OFPBCT_OPEN_REQUEST,
+        .flags = OFPBF_ORDERED | OFPBF_ATOMIC,
+    };
+    int error;
+
+    send_msg(sw, ofputil_encode_bundle_ctrl_request(version, &bc));
+
+    /* Encode the flow_mods as the queue drains, then the barrier. */
+    size_t next = 0;
+    bool barrier_sent = false;
+    for (;;) {
+        while (next < n_ops && (rconn_packet_counter_n_packets(sw->txq)
+                                < MAX_QUEUED_MSGS)) {
+            struct ofpbuf *add = encode_op(sw, &ops[next], bc.bundle_id,
+                                           bc.flags);
+            ops[next++].xid = send_msg(sw, add);
+        }
+        if (next == n_ops && !barrier_sent) {
+            barrier_sent = true;
+            sw->wait_done = false;
+            sw->wait_xid = send_msg(sw,
+                                    ofputil_encode_barrier_request(version));
+        }
+
+        error = call_step(sw, call);
+        if (error) {
+            return error;
+        }
+        if (barrier_sent && sw->wait_done) {
+            break;
+        }
+        if (next < n_ops && (rconn_packet_counter_n_packets(sw->txq)
+                             < MAX_QUEUED_MSGS)) {
+            continue;
+        }
+        error = call_block(sw, call);
+        if (error) {
+            return error;
+        }
+    }
+
+    /* Commit, unless the switch refused the bundle or one of its
+     * messages. */
+    size_t n_add_errors = sw->n_errors;
+    if (!n_add_errors) {
+        bc.type = OFPBCT_COMMIT_REQUEST;
+        error = send_and_wait(sw, call, ofputil_encode_bundle_ctrl_request(
+                                  version, &bc));
+        if (error) {
+            return error;
+        }
+        if (!sw->n_errors) {
+            if (is_bundle_reply(sw->wait_reply, bc.bundle_id,
+                                OFPBCT_COMMIT_REPLY)) {
+                return 0;
+            }
+            *call->errorp = xasprintf("%s on %s: unexpected reply to the "
+                                      "bundle commit", call->what,
+                                      sw->target);
+            rconn_reconnect(sw->rconn);
+            return EPROTO;
+        }
+    } else {
+        bc.type = OFPBCT_DISCARD_REQUEST;
+        error = send_and_wait(sw, call, ofputil_encode_bundle_ctrl_request(
+                                  version, &bc));
+        if (error) {
+            /* The message about the refused flows matters more. */
+            free(*call->errorp);
+            *call->errorp = NULL;
+        }
+    }
+
+    char *msg = format_errors(sw, ops, n_ops, &error);
+    *call->errorp = xasprintf("%s on %s: %s; nothing was changed",
+                              call->what, sw->target, msg);
+    free(msg);
+    return error;
+}
+
+/* Returns the bundle add message for 'op' in bundle 'bundle_id' with
+ * bundle flags 'flags'. */
+static struct ofpbuf *
+encode_op(const struct aovs_switch *sw, const struct op *op,
+          uint32_t bundle_id, uint16_t flags)
+{
+    enum ofp_version version = rconn_get_version(sw->rconn);
+    enum ofputil_protocol protocol
+        = ofputil_protocol_from_ofp_version(version);
+    const struct aovs_flow *flow = op->desired ? op->desired : op->installed;
+    struct ofputil_flow_mod fm = {
+        .buffer_id = UINT32_MAX,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .new_cookie = OVS_BE64_MAX,
+    };
+
+    switch (op->type) {
+    case OP_DELETE:
+        fm.command = OFPFC_DELETE_STRICT;
+        break;
+    case OP_DELETE_ROUND:
+        fm.command = OFPFC_DELETE;
+        fm.table_id = OFPTT_ALL;
+        fm.cookie = htonll(op->cookie);
+        fm.cookie_mask = htonll(UINT64_C(0xffff)
+                                << AOVS_COOKIE_ROUND_SHIFT);
+        break;
+    case OP_MODIFY:
+        fm.command = OFPFC_MODIFY_STRICT;
+        break;
+    case OP_REPLACE:
+    case OP_ADD:
+        fm.command = OFPFC_ADD;
+        fm.new_cookie = htonll(op->cookie);
+        break;
+    default:
+        OVS_NOT_REACHED();
+    }
+    if (flow) {
+        fm.match = flow->match;
+        fm.priority = flow->priority;
+        fm.table_id = flow->table_id;
+    } else {
+        minimatch_init_catchall(&fm.match);
+    }
+    if (op->desired) {
+        fm.ofpacts = op->desired->ofpacts;
+        fm.ofpacts_len = op->desired->ofpacts_len;
+    }
+
+    struct ofpbuf *fm_msg = ofputil_encode_flow_mod(&fm, protocol);
+    if (!flow) {
+        minimatch_destroy(&fm.match);
+    }
+    ofpmsg_update_length(fm_msg);
+
+    struct ofputil_bundle_add_msg bam = {
+        .bundle_id = bundle_id,
+        .flags = flags,
+        .msg = fm_msg->data,
+    };
+    struct ofpbuf *add = ofputil_encode_bundle_add(version, &bam);
+    ofpbuf_delete(fm_msg);
+    return add;
+}
+
+/* Updates the mirror for 'op', which the switch has committed. */
+static void
+apply_op(struct aovs_switch *sw, const struct op *op)
+{
+    struct aovs_flow *flow;
+
+    switch (op->type) {
+    case OP_DELETE:
+        hmap_remove(&sw->installed, &op->installed->node);
+        aovs_flow_destroy(op->installed);
+        break;
+
+    case OP_DELETE_ROUND:
+        HMAP_FOR_EACH_SAFE (flow, node, &sw->installed) {
+            if (aovs_cookie_round(flow->cookie)
+                == aovs_cookie_round(op->cookie)) {
+                hmap_remove(&sw->installed, &flow->node);
+                aovs_flow_destroy(flow);
+            }
+        }
+        break;
+
+    case OP_MODIFY:
+    case OP_REPLACE:
+        flow = op->installed;
+        free(flow->ofpacts);
+        flow->ofpacts = (op->desired->ofpacts_len
+                         ? xmemdup(op->desired->ofpacts,
+                                   op->desired->ofpacts_len)
+                         : NULL);
+        flow->ofpacts_len = op->desired->ofpacts_len;
+        flow->cookie = op->cookie;
+        break;
+
+    case OP_ADD:
+        flow = aovs_flow_clone(op->desired);
+        flow->cookie = op->cookie;
+        hmap_insert(&sw->installed, &flow->node, op->desired->node.hash);
+        break;
+
+    default:
+        OVS_NOT_REACHED();
+    }
+}
+
+/* Returns a description of the errors received during the call, naming
+ * the flows they are about, and stores in '*errorp' EINVAL if some are
+ * about a flow, otherwise EPROTO.  The caller frees the string. */
+static char *
+format_errors(const struct aovs_switch *sw, const struct op *ops,
+              size_t n_ops, int *errorp)
+{
+    const struct switch_error *first = NULL;
+    const struct op *first_op = NULL;
+
+    /* Prefer an error about a flow to one about the bundle. */
+    for (size_t e = 0; e < sw->n_errors && !first_op; e++) {
+        for (size_t k = 0; k < n_ops; k++) {
+            if (ops[k].xid == sw->errors[e].xid) {
+                first = &sw->errors[e];
+                first_op = &ops[k];
+                break;
+            }
+        }
+    }
+    if (!first) {
+        first = sw->n_errors ? &sw->errors[0] : NULL;
+    }
+
+    struct ds s = DS_EMPTY_INITIALIZER;
+    if (!first) {
+        ds_put_cstr(&s, "the switch refused the bundle");
+    } else if (first_op) {
+        const struct aovs_flow *flow = (first_op->desired
+                                        ? first_op->desired
+                                        : first_op->installed);
+        ds_put_format(&s, "the switch refused flow ");
+        if (flow) {
+            char *text = aovs_flow_to_string(flow);
+            ds_put_format(&s, "\"%s\"", text);
+            free(text);
+        } else {
+            ds_put_format(&s, "deletion of round %"PRIu16,
+                          aovs_cookie_round(first_op->cookie));
+        }
+        ds_put_format(&s, ": %s (%s)", ofperr_get_name(first->error),
+                      ofperr_get_description(first->error));
+    } else {
+        ds_put_format(&s, "the switch refused the bundle: %s (%s)",
+                      ofperr_get_name(first->error),
+                      ofperr_get_description(first->error));
+    }
+    if (sw->n_errors > 1) {
+        ds_put_format(&s, " (and %"PRIuSIZE" more error%s)",
+                      sw->n_errors - 1, sw->n_errors > 2 ? "s" : "");
+    }
+    *errorp = first_op ? EINVAL : EPROTO;
+    return ds_steal_cstr(&s);
+}
+
+/* qsort() comparison of two 'struct aovs_flow_stats': by table, then
+ * priority (highest first), then text. */
+static int
+compare_flow_stats(const void *a_, const void *b_)
+{
+    const struct aovs_flow_stats *a = a_;
+    const struct aovs_flow_stats *b = b_;
+
+    if (a->table_id != b->table_id) {
+        return a->table_id < b->table_id ? -1 : 1;
+    } else if (a->priority != b->priority) {
+        return a->priority > b->priority ? -1 : 1;
+    } else {
+        return strcmp(a->flow, b->flow);
+    }
+}
