@@ -1,4 +1,36 @@
+# antrea-agent: main.c (command line, config, modules, event loop) and the
+# datapath it starts (core/agent/*.c but pipeline.c), which is a
+# convenience library of its own: its sources must not see OVS's headers
+# (OVS's include/linux/ shadows the kernel's, which libnl needs), and they
+# reach the OVS library only through the shim (core/lib/ovs/automake.mk).
+noinst_LTLIBRARIES += core/agent/libantrea-agent.la
+core_agent_libantrea_agent_la_SOURCES = \
+	core/agent/agent-node.c core/agent/agent-node.h \
+	core/agent/bridge.c core/agent/bridge.h \
+	core/agent/datapath.c core/agent/datapath.h \
+	core/agent/gateway.c core/agent/gateway.h \
+	core/agent/peers.c core/agent/peers.h \
+	core/agent/pod-network.c core/agent/pod-network.h
+core_agent_libantrea_agent_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/core/agent -I$(top_srcdir)/core/lib/ovs
+core_agent_libantrea_agent_la_CFLAGS = $(AM_CFLAGS) $(K8S_CFLAGS) \
+	$(NL_CFLAGS)
+
+# What a program links to use the datapath (then $(OVS_SHIM_LDADD)).
+AGENT_LIBS = core/agent/libantrea-agent.la core/agent/libantrea-pipeline.la \
+	$(K8S_LIBS) $(NET_LIBS) core/lib/libantrea-cni.la $(CORE_LIBS) \
+	$(JANSSON_LIBS)
+
 sbin_PROGRAMS += core/agent/antrea-agent
 core_agent_antrea_agent_SOURCES = core/agent/main.c
+core_agent_antrea_agent_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/agent
+# $(OVS_CFLAGS) for the version header only.
 core_agent_antrea_agent_CFLAGS = $(AM_CFLAGS) $(OVS_CFLAGS)
-core_agent_antrea_agent_LDADD = $(CORE_LIBS) $(OVS_LIBS)
+core_agent_antrea_agent_LDADD = $(AGENT_LIBS) $(OVS_SHIM_LDADD)
+
+# Integration test (tests/agent/): real etcd + kube-apiserver, ovsdb-server
+# + ovs-vswitchd (userspace datapath), antrea-agent and antrea-cni inside
+# network namespaces "atest-agent-<pid>*" the test creates and removes;
+# skipped unless root with the kube binaries and OVS installed.
+TESTS += tests/agent/test-agent-datapath.py
+EXTRA_DIST += tests/agent/test-agent-datapath.py

@@ -4,8 +4,8 @@
  *
  * antrea-agent: the per-Node daemon.  It reads its YAML, loads the modules
  * the YAML selects, initialises them and runs the event loop that drives
- * them.  The datapath (OVS bridge, Pod interfaces, flows, CNI server) is
- * added by later work on top of this lifecycle.
+ * them, then builds the datapath (datapath.h: OVS bridge, Pod interfaces,
+ * flows, CNI server, peer Nodes) and serves until told to stop.
  */
 
 #include <config.h>
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "agent-config.h"
+#include "datapath.h"
 #include "antrea/plugin.h"
 #include "diag.h"
 #include "event-loop.h"
@@ -187,6 +188,7 @@ main(int argc, char *argv[])
 
     struct event_loop *loop = event_loop_create();
     struct module_set modules = { { NULL } };
+    struct datapath *datapath = NULL;
     int status = EXIT_FAILURE;
     if (!module_set_load(&modules, cfg, &diag)
         || !module_set_init(&modules, cfg, opts.check_config ? NULL : loop,
@@ -214,8 +216,14 @@ main(int argc, char *argv[])
     }
     event_loop_add_task(loop, "modules", modules_run, modules_wait,
                         &modules);
-    /* XXX: the datapath (OVS bridge, CNI server, Node and policy
-     * controllers) joins this loop in the following issues. */
+    char *dp_error = NULL;
+    error = datapath_start(cfg, &modules, loop, &datapath, &dp_error);
+    if (error) {
+        LOG_ERR("%s", dp_error);
+        fprintf(stderr, "antrea-agent: %s\n", dp_error);
+        free(dp_error);
+        goto out;
+    }
     LOG_INFO("started: encap mode %s, %s datapath, bridge %s",
              cfg->traffic_encap_mode, cfg->ovs_datapath_type,
              cfg->ovs_bridge);
@@ -225,6 +233,7 @@ main(int argc, char *argv[])
     status = EXIT_SUCCESS;
 
 out:
+    datapath_stop(datapath);
     module_set_destroy(&modules);
     event_loop_destroy(loop);
     agent_config_destroy(cfg);

@@ -80,6 +80,8 @@ struct event_loop {
     int signal_received;        /* first caught signal not yet returned by
                                    event_loop_run(), or 0 */
     bool stop_requested;        /* event_loop_stop() was called */
+    event_loop_poll_func *poll_func; /* blocks instead of poll(2), or
+                                        NULL (see event_loop_set_poll()) */
 };
 
 static void poll_set_init(struct poll_set *);
@@ -113,6 +115,7 @@ event_loop_create(void)
     sigemptyset(&loop->old_mask);
     loop->signal_received = 0;
     loop->stop_requested = false;
+    loop->poll_func = NULL;
     return loop;
 }
 
@@ -218,9 +221,16 @@ event_loop_block(struct event_loop *loop)
         /* A timer already due still polls, without waiting, so that
          * ready fds are reported. */
         int timeout = compute_timeout(loop->deadline, time_msec());
-        int retval = poll(waits->pollfds, waits->n_pollfds, timeout);
+        int retval = (loop->poll_func
+                      ? loop->poll_func(waits->pollfds, waits->n_pollfds,
+                                        timeout)
+                      : poll(waits->pollfds, waits->n_pollfds, timeout));
         if (retval > 0) {
             n_ready = retval;
+            break;
+        } else if (!retval && loop->poll_func) {
+            /* A replacement may wake early for its own registrations;
+             * the tasks must then run, so this is a wake-up too. */
             break;
         } else if (!retval) {
             /* poll() may round the timeout; a timer never fires early. */
@@ -245,6 +255,18 @@ event_loop_block(struct event_loop *loop)
     loop->deadline = NO_DEADLINE;
 
     return n_ready;
+}
+
+/* Makes event_loop_block() call 'poll_func' (NULL: poll(2) again)
+ * instead of poll(2).  'poll_func' has poll(2)'s meaning for the loop's
+ * fds but may also wake for registrations of its own, returning 0 before
+ * the timeout; the block then ends as if a timer had fired.  The agent
+ * passes aovs_poll() (aovs-poll.h), since the OVS library only wakes
+ * through its own poll loop. */
+void
+event_loop_set_poll(struct event_loop *loop, event_loop_poll_func *poll_func)
+{
+    loop->poll_func = poll_func;
 }
 
 /* Returns the events poll() reported for 'fd' in the last

@@ -34,6 +34,10 @@ void event_loop_timer_wait_until(struct event_loop *, long long when);
 void event_loop_immediate_wake(struct event_loop *);
 
 /* Blocking, and what woke it. */
+struct pollfd;
+typedef int event_loop_poll_func(struct pollfd *, size_t n_fds,
+                                 int timeout_ms);
+void event_loop_set_poll(struct event_loop *, event_loop_poll_func *);
 int event_loop_block(struct event_loop *);
 short event_loop_revents(const struct event_loop *, int fd);
 

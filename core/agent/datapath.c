@@ -1,0 +1,303 @@
+/*
+ * Copyright (c) 2026 The antrea-c authors.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Assembling the agent's datapath (datapath.h).
+ */
+
+#include <config.h>
+
+#include "datapath.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "agent-config.h"
+#include "agent-node.h"
+#include "antrea/encap-mode.h"
+#include "antrea/ipam.h"
+#include "antrea/net-util.h"
+#include "antrea/tunnel-type.h"
+#include "aovs-poll.h"
+#include "bridge.h"
+#include "cni-server.h"
+#include "event-loop.h"
+#include "k8s/k8s-client.h"
+#include "k8s/k8s-config.h"
+#include "log.h"
+#include "module-set.h"
+#include "net/iptables.h"
+#include "peers.h"
+#include "plugin-loader.h"
+#include "pod-network.h"
+#include "util.h"
+
+LOG_DEFINE_THIS_MODULE(datapath);
+
+/* The name of the flow-based tunnel port. */
+#define TUNNEL_PORT_NAME "antrea-tun0"
+
+/* The MTU of the uplink assumed when defaultMTU is 0. */
+#define UPLINK_MTU 1500
+
+struct datapath {
+    struct event_loop *loop;        /* the agent's loop */
+    struct event_loop_task *task;   /* our task in it */
+    struct k8s_client *client;      /* Kubernetes API */
+    struct agent_node node;         /* this Node */
+    struct bridge *bridge;          /* br-int */
+    struct pod_network *pods;       /* local Pods */
+    struct cni_server *cni;         /* CNI server */
+    struct peers *peers;            /* peer Nodes */
+};
+
+static void
+datapath_run(void *dp_)
+{
+    struct datapath *dp = dp_;
+    bridge_run(dp->bridge);
+    cni_server_run(dp->cni);
+}
+
+static void
+datapath_wait(void *dp_)
+{
+    struct datapath *dp = dp_;
+    bridge_wait(dp->bridge);
+    cni_server_wait(dp->cni);
+}
+
+/* Called once the first Node list is applied: every object of this run
+ * has been declared, so older rounds' flows can go. */
+static void
+peers_synced(void *dp_)
+{
+    struct datapath *dp = dp_;
+    char *error = NULL;
+    if (bridge_commit(dp->bridge, &error)
+        || bridge_finish_resync(dp->bridge, &error)) {
+        LOG_WARN("resync: %s", error);
+    }
+    free(error);
+}
+
+/* Returns the ops of the module in 'slot', and its state in '*statep';
+ * NULL if the slot is unused. */
+static const void *
+module_ops(const struct module_set *modules, enum module_slot slot,
+           void **statep)
+{
+    const struct module *module = module_set_get(modules, slot);
+    *statep = module ? module->state : NULL;
+    return module ? module->plugin->ops : NULL;
+}
+
+/* Fills 'spec' with the tunnel port and '*mtup' with the Pod MTU. */
+static int
+tunnel_setup(const struct agent_config *cfg,
+             const struct antrea_tunnel_type_ops *tunnel, void *state,
+             struct antrea_ovs_port_spec *spec, uint32_t *mtup,
+             char **errorp)
+{
+    if (!strcmp(cfg->ovs_datapath_type, "netdev")
+        && !(tunnel->flags & ANTREA_TUNNEL_USERSPACE)) {
+        *errorp = xasprintf("tunnelType %s: OVS's userspace datapath "
+                            "(ovsDatapathType: netdev) has no %s tunnels",
+                            cfg->tunnel_type, tunnel->ovs_type);
+        return EINVAL;
+    }
+    struct antrea_tunnel_port_request req = {
+        .size = sizeof req,
+        .port_name = TUNNEL_PORT_NAME,
+        .dst_port = cfg->tunnel_port ? cfg->tunnel_port
+                                     : tunnel->default_dst_port,
+        .csum = cfg->tunnel_csum,
+    };
+    char error[ANTREA_ERROR_SIZE] = "";
+    memset(spec, 0, sizeof *spec);
+    int retval = tunnel->port_spec(state, &req, spec, error);
+    if (retval) {
+        *errorp = xasprintf("tunnelType %s: no tunnel port: %s",
+                            cfg->tunnel_type, error);
+        return retval;
+    }
+    if (!cfg->default_mtu) {
+        *mtup = UPLINK_MTU - tunnel->ipv4_overhead;
+    }
+    return 0;
+}
+
+int
+datapath_start(const struct agent_config *cfg,
+               const struct module_set *modules, struct event_loop *loop,
+               struct datapath **dpp, char **errorp)
+{
+    struct datapath *dp = xcalloc(1, sizeof *dp);
+    dp->loop = loop;
+    *dpp = NULL;
+    int error;
+
+    /* This Node, from the API. */
+    struct k8s_config *kcfg
+        = k8s_config_load(cfg->client_connection.kubeconfig, errorp);
+    if (!kcfg) {
+        error = EINVAL;
+        goto fail;
+    }
+    dp->client = k8s_client_create(kcfg, loop);
+    k8s_config_destroy(kcfg);
+    char *node_name = agent_node_own_name();
+    error = agent_node_fetch(dp->client, node_name, &dp->node, errorp);
+    free(node_name);
+    if (error) {
+        goto fail;
+    }
+
+    /* The modules' answers. */
+    void *mode_state, *tunnel_state, *ipam_state;
+    const struct antrea_encap_mode_ops *mode
+        = module_ops(modules, MODULE_SLOT_ENCAP_MODE, &mode_state);
+    const struct antrea_tunnel_type_ops *tunnel
+        = module_ops(modules, MODULE_SLOT_TUNNEL_TYPE, &tunnel_state);
+    const struct antrea_ipam_ops *ipam
+        = module_ops(modules, MODULE_SLOT_IPAM, &ipam_state);
+    if (!mode || !(mode->flags & ANTREA_ENCAP_DOES_IPAM) || !ipam) {
+        *errorp = xasprintf("trafficEncapMode %s: only modes where the "
+                            "agent allocates Pod addresses are supported "
+                            "so far", cfg->traffic_encap_mode);
+        error = ENOTSUP;
+        goto fail;
+    }
+    uint32_t mtu = cfg->default_mtu ? cfg->default_mtu : UPLINK_MTU;
+    struct antrea_ovs_port_spec tunnel_spec;
+    bool use_tunnel = (mode->flags & ANTREA_ENCAP_USES_TUNNEL) && tunnel;
+    if (use_tunnel) {
+        error = tunnel_setup(cfg, tunnel, tunnel_state, &tunnel_spec, &mtu,
+                             errorp);
+        if (error) {
+            goto fail;
+        }
+    }
+
+    /* The bridge. */
+    struct bridge_options bopts = {
+        .ovs_run_dir = cfg->ovs_run_dir,
+        .bridge_name = cfg->ovs_bridge,
+        .datapath_type = cfg->ovs_datapath_type,
+        .gateway_name = cfg->host_gateway,
+        .mtu = mtu,
+        .pod_cidr = dp->node.pod_cidr,
+        .gateway_ip = dp->node.gateway_ip,
+        .node_ip = dp->node.node_ip,
+        .service_cidr = cfg->service_cidr,
+        .tunnel = use_tunnel ? &tunnel_spec : NULL,
+        .peers_via_gateway = !use_tunnel
+                             || strcmp(cfg->traffic_encap_mode, "encap"),
+    };
+    error = bridge_open(&bopts, &dp->bridge, errorp);
+    if (error) {
+        goto fail;
+    }
+
+    struct antrea_local_node local = {
+        .size = sizeof local,
+        .name = dp->node.name,
+        .node_ip = dp->node.node_ip,
+        .pod_cidr = dp->node.pod_cidr,
+        .gateway_ip = dp->node.gateway_ip,
+        .gateway_name = cfg->host_gateway,
+        .mtu = mtu,
+    };
+    if (mode->node_setup) {
+        char msg[ANTREA_ERROR_SIZE] = "";
+        error = mode->node_setup(mode_state, &local, msg);
+        if (error) {
+            *errorp = xasprintf("trafficEncapMode %s: Node setup failed: "
+                                "%s", cfg->traffic_encap_mode, msg);
+            goto fail;
+        }
+    }
+
+    /* Local Pods, then the flows of this round for the Node and them. */
+    struct pod_network_options popts = {
+        .bridge = dp->bridge,
+        .ipam = ipam,
+        .ipam_state = ipam_state,
+        .mtu = mtu,
+        .tx_csum_off = (cfg->disable_tx_checksum_offload
+                        || !strcmp(cfg->ovs_datapath_type, "netdev")),
+    };
+    error = pod_network_create(&popts, &dp->pods, errorp);
+    if (!error) {
+        error = bridge_commit(dp->bridge, errorp);
+    }
+    if (error) {
+        goto fail;
+    }
+
+    /* SNAT of Pod traffic leaving the cluster. */
+    struct iptables_config ipt = {
+        .gateway_ifname = cfg->host_gateway,
+        .pod_cidr = dp->node.pod_cidr,
+        .snat = !cfg->no_snat,
+    };
+    error = iptables_install(&ipt, errorp);
+    if (error) {
+        goto fail;
+    }
+
+    struct cni_server_options copts = { .socket_path = cfg->cni_socket };
+    error = cni_server_create(loop, &copts, pod_network_cni_handler(),
+                              dp->pods, &dp->cni, errorp);
+    if (error) {
+        goto fail;
+    }
+
+    struct peers_options peer_opts = {
+        .bridge = dp->bridge,
+        .client = dp->client,
+        .mode = mode,
+        .mode_state = mode_state,
+        .local = &local,
+        .gateway_name = cfg->host_gateway,
+        .synced = peers_synced,
+        .aux = dp,
+    };
+    dp->peers = peers_create(&peer_opts);
+
+    event_loop_set_poll(loop, aovs_poll);
+    dp->task = event_loop_add_task(loop, "datapath", datapath_run,
+                                   datapath_wait, dp);
+    char cidr[ANTREA_PREFIX_STRING_SIZE];
+    antrea_prefix_to_string(&dp->node.pod_cidr, cidr, sizeof cidr);
+    LOG_INFO("Node %s: podCIDR %s, MTU %"PRIu32", %zu Pods restored, CNI "
+             "server on %s", dp->node.name, cidr, mtu,
+             pod_network_count(dp->pods), cni_server_socket_path(dp->cni));
+    *dpp = dp;
+    return 0;
+
+fail:
+    datapath_stop(dp);
+    return error;
+}
+
+void
+datapath_stop(struct datapath *dp)
+{
+    if (dp) {
+        if (dp->task) {
+            event_loop_remove_task(dp->loop, dp->task);
+            event_loop_set_poll(dp->loop, NULL);
+        }
+        peers_destroy(dp->peers);
+        cni_server_destroy(dp->cni);
+        pod_network_destroy(dp->pods);
+        bridge_close(dp->bridge);
+        agent_node_destroy(&dp->node);
+        k8s_client_destroy(dp->client);
+        free(dp);
+    }
+}

@@ -1,0 +1,57 @@
+/*
+ * Copyright (c) 2026 The antrea-c authors.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Pod networking: the agent's CNI handler.  ADD allocates the Pod's
+ * address through the IPAM module, creates its veth pair with the
+ * container end in the Pod's namespace, attaches the host end to the
+ * bridge as a port whose external_ids describe the Pod (Antrea's keys:
+ * container-id, pod-name, pod-namespace, ip-address, attached-mac,
+ * antrea-type=container), installs the Pod's flows and only then answers
+ * with the CNI result; any failure undoes every step in reverse.  DEL
+ * undoes it all and is idempotent (it works without the netns and for a
+ * container never seen).  CHECK compares the Pod's interface with the
+ * prevResult.
+ *
+ * The set of local Pods lives in OVSDB: at start-up the agent rebuilds it
+ * from the ports' external_ids and re-declares their flows, so a restart
+ * keeps Pods connected.
+ */
+
+#ifndef AGENT_POD_NETWORK_H
+#define AGENT_POD_NETWORK_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct antrea_ipam_ops;
+struct bridge;
+struct cni_server_handler;
+
+/* What the Pod network needs from the rest of the agent. */
+struct pod_network_options {
+    struct bridge *bridge;              /* the bridge (ports, flows) */
+    const struct antrea_ipam_ops *ipam; /* the IPAM module's ops */
+    void *ipam_state;                   /* ... and its state */
+    uint32_t mtu;                       /* Pod interface MTU */
+    bool tx_csum_off;                   /* turn TX checksum offload off
+                                           on the Pod's end */
+};
+
+struct pod_network;
+
+/* Creates the Pod network and restores the Pods recorded in OVSDB
+ * (declaring their flows; the caller commits).  Returns 0 or a positive
+ * errno value with a message in '*errorp'. */
+int pod_network_create(const struct pod_network_options *,
+                       struct pod_network **, char **errorp);
+void pod_network_destroy(struct pod_network *);
+
+/* The CNI server handler; its 'aux' is the pod_network. */
+const struct cni_server_handler *pod_network_cni_handler(void);
+
+/* The number of local Pods. */
+size_t pod_network_count(const struct pod_network *);
+
+#endif /* pod-network.h */
