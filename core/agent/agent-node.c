@@ -10,6 +10,7 @@
 #include "agent-node.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -166,4 +167,42 @@ agent_node_destroy(struct agent_node *node)
         free(node->name);
         node->name = NULL;
     }
+}
+
+int
+agent_node_find_transport(struct agent_node *node)
+{
+    node->node_subnet.ip = node->node_ip;
+    node->node_subnet.length = node->node_ip.family == AF_INET ? 32 : 128;
+    node->transport_interface[0] = '\0';
+
+    struct ifaddrs *ifas;
+    if (getifaddrs(&ifas)) {
+        return errno;
+    }
+    int error = ENOENT;
+    for (const struct ifaddrs *ifa = ifas; ifa; ifa = ifa->ifa_next) {
+        if (!ifa->ifa_addr || !ifa->ifa_netmask
+            || ifa->ifa_addr->sa_family != AF_INET
+            || node->node_ip.family != AF_INET) {
+            continue;
+        }
+        const struct sockaddr_in *sin = (const void *) ifa->ifa_addr;
+        const struct sockaddr_in *mask = (const void *) ifa->ifa_netmask;
+        if (memcmp(&sin->sin_addr, node->node_ip.bytes, 4)) {
+            continue;
+        }
+        uint32_t m = ntohl(mask->sin_addr.s_addr);
+        int length = 0;
+        while (length < 32 && (m & (UINT32_C(1) << (31 - length)))) {
+            length++;
+        }
+        node->node_subnet.length = length;
+        antrea_strlcpy(node->transport_interface, ifa->ifa_name,
+                       sizeof node->transport_interface);
+        error = 0;
+        break;
+    }
+    freeifaddrs(ifas);
+    return error;
 }

@@ -25,6 +25,10 @@ struct agent_node {
     struct antrea_prefix pod_cidr;  /* spec.podCIDR (IPv4) */
     struct antrea_ip node_ip;       /* status.addresses InternalIP */
     struct antrea_ip gateway_ip;    /* first address of 'pod_cidr' */
+    struct antrea_prefix node_subnet; /* node_ip with the prefix length of
+                                         the interface holding it, or /32
+                                         if no interface holds it */
+    char transport_interface[16];   /* that interface's name, or "" */
 };
 
 /* Reads 'node' (a Node object as the API sends it) into '*out'.  Returns
@@ -44,6 +48,13 @@ int agent_node_fetch(struct k8s_client *client, const char *name,
  * Antrea's DaemonSet sets it from spec.nodeName), else the host name.
  * The caller frees it. */
 char *agent_node_own_name(void);
+
+/* Finds the local interface holding 'node->node_ip' and fills
+ * 'node->node_subnet' and 'node->transport_interface' from it; encap modes
+ * decide per peer whether it shares this subnet (noEncap and hybrid route
+ * such peers directly).  Returns 0, or ENOENT (the subnet is then the
+ * node IP alone, so no peer counts as same-subnet). */
+int agent_node_find_transport(struct agent_node *node);
 
 /* Frees what 'node' owns.  Accepts NULL. */
 void agent_node_destroy(struct agent_node *node);

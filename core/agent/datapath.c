@@ -155,6 +155,12 @@ datapath_start(const struct agent_config *cfg,
     if (error) {
         goto fail;
     }
+    if (agent_node_find_transport(&dp->node)) {
+        char ip[64];
+        antrea_ip_to_string(&dp->node.node_ip, ip, sizeof ip);
+        LOG_WARN("no local interface holds the Node IP %s: no peer counts "
+                 "as being in this Node's subnet", ip);
+    }
 
     /* The modules' answers. */
     void *mode_state, *tunnel_state, *ipam_state;
@@ -206,6 +212,9 @@ datapath_start(const struct agent_config *cfg,
         .size = sizeof local,
         .name = dp->node.name,
         .node_ip = dp->node.node_ip,
+        .node_subnet = dp->node.node_subnet,
+        .transport_interface = (dp->node.transport_interface[0]
+                                ? dp->node.transport_interface : NULL),
         .pod_cidr = dp->node.pod_cidr,
         .gateway_ip = dp->node.gateway_ip,
         .gateway_name = cfg->host_gateway,

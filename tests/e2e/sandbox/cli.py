@@ -48,9 +48,14 @@ def _parser() -> argparse.ArgumentParser:
                     "by a router")
     up.add_argument("--cni", default="auto",
                     choices=["auto", "antrea", "reference"],
-                    help="the Nodes' CNI: antrea-c's, or Debian's reference "
-                    "plugins (bridge + host-local); auto picks antrea-c's "
-                    "once its datapath exists")
+                    help="the Nodes' CNI: antrea-c's (antrea-agent and "
+                    "antrea-cni from a build tree), or Debian's reference "
+                    "plugins (bridge + host-local); auto is reference for "
+                    "now")
+    up.add_argument("--build-dir", default=None,
+                    help="build tree with core/agent/antrea-agent for --cni "
+                    "antrea (default: $ANTREA_BUILD_DIR, else the first "
+                    "built of _build/plain and _build/quickstart)")
 
     down = sub.add_parser("down", help="remove everything the cluster made")
     down.add_argument("--keep-logs", action="store_true",
@@ -98,7 +103,8 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "up":
             cluster.up(nodes=args.nodes, mode=args.mode, tunnel=args.tunnel,
-                       ipsec=args.ipsec, subnets=args.subnets, cni=args.cni)
+                       ipsec=args.ipsec, subnets=args.subnets, cni=args.cni,
+                       build_dir=args.build_dir)
         elif args.command == "down":
             cluster.down(keep_logs=args.keep_logs)
         elif args.command == "status":

@@ -5,6 +5,12 @@ Node; kube.py: etcd, kube-apiserver, PKI, tokens; runtime.py: the Pod
 runtime of each Node); this module puts them together in order, records
 what it made in RUN/state.json, and undoes it.  Every step says what it
 does, and a failure names the step and the log to read.
+
+Pod networking is either Debian's reference CNI plugins (bridge +
+host-local, routes between Nodes added here), or antrea-c itself (--cni
+antrea): one antrea-agent per Node, run from a build tree inside the
+Node's namespace against that Node's OVS, and the built antrea-cni as the
+Node's CNI plugin; the agent's tunnel flows and routes connect the Nodes.
 """
 
 from __future__ import annotations
@@ -34,6 +40,18 @@ EXTERNAL_NS = "asbx-ext"
 EXTERNAL_IP = "192.168.77.200"
 REFERENCE_CNI_DIR = "/usr/lib/cni"
 MAX_NODES = 20
+REPO_DIR = E2E_DIR.parent.parent
+# Where a build tree is looked for when neither --build-dir nor
+# $ANTREA_BUILD_DIR names one: the README's test build, then the
+# quickstart's.
+DEFAULT_BUILD_DIRS = (REPO_DIR / "_build" / "plain",
+                      REPO_DIR / "_build" / "quickstart")
+AGENT_PROGRAM = pathlib.Path("core") / "agent" / "antrea-agent"
+CNI_PROGRAM = pathlib.Path("core") / "cni" / "antrea-cni"
+# How long a starting antrea-agent may take to open its CNI socket.
+AGENT_START_TIMEOUT = 60.0
+# The pre-shared key of --ipsec (a sandbox has nothing worth hiding).
+SANDBOX_IPSEC_PSK = "antrea-sandbox-psk"
 
 
 class ClusterError(RuntimeError):
@@ -105,17 +123,22 @@ def admin_client() -> kube.Kube:
 
 
 def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
-       cni: str) -> None:
+       cni: str, build_dir: Optional[str] = None) -> None:
     """Creates the cluster, or checks that the existing one matches."""
     if not 1 <= nodes <= MAX_NODES:
         raise ClusterError(f"--nodes {nodes}: give 1 to {MAX_NODES}")
     if cni == "auto":
-        # antrea-c's CNI needs the agent's datapath (issue 4); until then
-        # the runtime is proven with Debian's reference plugins.
+        # The reference plugins stay the default until the antrea e2e test
+        # (tests/e2e/test_antrea.py) is part of run-e2e.sh.
         cni = "reference"
+    build: Optional[pathlib.Path] = None
     if cni == "antrea":
-        raise ClusterError("--cni antrea: antrea-agent has no datapath yet "
-                           "(OVS bridge, CNI server); use --cni reference")
+        if mode == "networkPolicyOnly":
+            raise ClusterError("--mode networkPolicyOnly: antrea-agent is "
+                               "then chained after another CNI that owns "
+                               "Pod addresses; the sandbox does not set "
+                               "that up (use encap, noEncap or hybrid)")
+        build = find_build_dir(build_dir)
     if cni == "reference" and (mode != "encap" or tunnel != "geneve"
                                or ipsec):
         raise ClusterError("--mode, --tunnel and --ipsec configure "
@@ -132,6 +155,8 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
     run_dir().mkdir(parents=True, exist_ok=True)
     (run_dir() / "logs").mkdir(exist_ok=True)
     state = dict(wanted, created=state["created"] if state else time.time())
+    if build:
+        state["buildDir"] = str(build)
     _save_state(state)
 
     t0 = time.monotonic()
@@ -151,18 +176,35 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
     for i in range(1, nodes + 1):
         _register_node(admin, i, subnets)
 
-    _step("Pod networking: reference CNI plugins (bridge + host-local + "
-          "portmap) and routes between Nodes")
-    for i in range(1, nodes + 1):
-        _write_reference_conflist(i)
-    _add_pod_routes(nodes, subnets)
+    if cni == "reference":
+        _step("Pod networking: reference CNI plugins (bridge + host-local + "
+              "portmap) and routes between Nodes")
+        for i in range(1, nodes + 1):
+            _write_reference_conflist(i)
+        _add_pod_routes(nodes, subnets)
 
     _step("ServiceAccounts, RBAC and kubeconfigs for antrea-agent and "
           "antrea-controller")
+    agent_kubeconfig = None
     for name, rules in (("antrea-agent", AGENT_RULES),
                         ("antrea-controller", CONTROLLER_RULES)):
-        kube.service_account_kubeconfig(run_dir(), "kube-system", name,
-                                        rules)
+        path = kube.service_account_kubeconfig(run_dir(), "kube-system",
+                                               name, rules)
+        if name == "antrea-agent":
+            agent_kubeconfig = pathlib.Path(path)
+
+    cni_bin_dir = {i: REFERENCE_CNI_DIR for i in range(1, nodes + 1)}
+    if cni == "antrea":
+        assert build is not None and agent_kubeconfig is not None
+        _step(f"Pod networking: antrea-agent and antrea-cni from {build} "
+              f"(trafficEncapMode {mode}, tunnelType {tunnel}"
+              f"{', IPsec' if ipsec else ''}), one agent per Node")
+        for i in range(1, nodes + 1):
+            _start_agent(i, build, agent_kubeconfig, mode=mode,
+                         tunnel=tunnel, ipsec=ipsec)
+        for i in range(1, nodes + 1):
+            _wait_agent(i)
+            cni_bin_dir[i] = str(_write_antrea_cni(i, build))
 
     _step("Pod runtimes (one per Node)")
     runtime_kubeconfig = kube.service_account_kubeconfig(
@@ -170,7 +212,8 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
     names = ",".join(node_name(i) for i in range(1, nodes + 1))
     for i in range(1, nodes + 1):
         _start_runtime(i, subnets, runtime_kubeconfig,
-                       bind_for=names if i == 1 else None)
+                       bind_for=names if i == 1 else None,
+                       cni_bin_dir=cni_bin_dir[i])
 
     _step(f"cluster up in {time.monotonic() - t0:.1f} s; "
           "`tests/e2e/cluster kubectl get nodes -o wide` to look")
@@ -309,13 +352,194 @@ def _add_pod_routes(nodes: int, subnets: str) -> None:
 
 
 def _start_runtime(i: int, subnets: str, kubeconfig: pathlib.Path,
-                   bind_for: Optional[str]) -> None:
+                   bind_for: Optional[str],
+                   cni_bin_dir: str = REFERENCE_CNI_DIR) -> None:
     """Starts Node i's Pod runtime unless it is already running."""
     runtime.start(node_name(i), f"asbx-node{i}", str(kubeconfig),
-                  str(_cni_dir(i) / "net.d"), REFERENCE_CNI_DIR,
+                  str(_cni_dir(i) / "net.d"), cni_bin_dir,
                   run_dir=str(run_dir()), bind_unscheduled=bool(bind_for),
                   nodes=bind_for.split(",") if bind_for else (),
                   node_ip=topology.node_ip(i, subnets))
+
+
+# ---------------------------------------------------------------- antrea
+
+
+def find_build_dir(explicit: Optional[str] = None) -> pathlib.Path:
+    """The build tree whose antrea-agent and antrea-cni the Nodes run:
+    --build-dir, else $ANTREA_BUILD_DIR, else the first of _build/plain
+    and _build/quickstart that has a built antrea-agent."""
+    given = explicit or os.environ.get("ANTREA_BUILD_DIR")
+    candidates = ([pathlib.Path(given)] if given
+                  else list(DEFAULT_BUILD_DIRS))
+    for d in candidates:
+        d = d.resolve()
+        if (d / AGENT_PROGRAM).is_file():
+            missing = [str(p) for p in (CNI_PROGRAM,)
+                       if not (d / p).is_file()]
+            if missing:
+                raise ClusterError(f"build tree {d} has no {missing[0]}: "
+                                   f"run `make -C {d}`")
+            return d
+        if given:
+            raise ClusterError(f"--build-dir/ANTREA_BUILD_DIR {d}: no "
+                               f"{AGENT_PROGRAM} there; build it first "
+                               f"(`make -C {d}`)")
+    raise ClusterError(
+        "--cni antrea: no built antrea-agent in "
+        f"{' or '.join(str(d) for d in DEFAULT_BUILD_DIRS)}; build one "
+        "(README) or give --build-dir DIR (or set ANTREA_BUILD_DIR)")
+
+
+def plugin_dirs(build: pathlib.Path) -> list[str]:
+    """The build tree's module directories (plugins/*/.libs), as `make
+    check` puts them in ANTREA_PLUGIN_PATH."""
+    return sorted(str(d) for d in (build / "plugins").glob("*/.libs")
+                  if d.is_dir())
+
+
+def agent_paths(i: int) -> dict[str, pathlib.Path]:
+    """Where Node i's antrea-agent keeps its config, pid, socket, IPAM
+    store and log."""
+    d = run_dir() / "nodes" / node_name(i) / "antrea"
+    return {"dir": d, "config": d / "agent.conf", "pid_file": d / "agent.pid",
+            "socket": d / "cni.sock", "ipam": d / "ipam",
+            "log": run_dir() / "logs" / f"{node_name(i)}-agent.log"}
+
+
+def agent_config(i: int, kubeconfig: pathlib.Path, *, mode: str,
+                 tunnel: str, ipsec: bool, plugins: list[str]) -> str:
+    """Node i's agent configuration (etc/antrea-agent-encap.conf with the
+    sandbox's paths and the userspace datapath)."""
+    p = agent_paths(i)
+    return f"""\
+# antrea-agent of {node_name(i)}, written by tests/e2e/cluster up.
+ovsBridge: br-int
+ovsDatapathType: netdev
+ovsRunDir: {ovs.ovs_dir(i, run_dir())}
+hostGateway: antrea-gw0
+trafficEncapMode: {mode}
+tunnelType: {tunnel}
+trafficEncryptionMode: {"ipsec" if ipsec else "none"}
+serviceCIDR: {SERVICE_CIDR}
+cniSocket: {p["socket"]}
+pluginDir: {plugins[0] if plugins else ""}
+clientConnection:
+  kubeconfig: {kubeconfig}
+ipam: native
+modules:
+  - name: native
+    config:
+      dataDir: {p["ipam"]}
+"""
+
+
+def _log_tail(path: pathlib.Path, lines: int = 15) -> str:
+    """The end of a log, for an error message."""
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return "(no log)"
+    return "\n".join("    " + line for line in text[-lines:])
+
+
+def _agent_pid(i: int) -> Optional[int]:
+    """Node i's running antrea-agent, or None."""
+    pid = util.read_pid(agent_paths(i)["pid_file"])
+    if pid and util.pid_alive(pid) and util.pid_matches(pid, "antrea-agent"):
+        return pid
+    return None
+
+
+def _start_agent(i: int, build: pathlib.Path, kubeconfig: pathlib.Path, *,
+                 mode: str, tunnel: str, ipsec: bool) -> None:
+    """Starts Node i's antrea-agent in its namespace (unless it runs)."""
+    if _agent_pid(i):
+        return
+    p = agent_paths(i)
+    p["ipam"].mkdir(parents=True, exist_ok=True)
+    # A socket left by a killed agent would look like readiness.
+    p["socket"].unlink(missing_ok=True)
+    plugins = plugin_dirs(build)
+    p["config"].write_text(agent_config(i, kubeconfig, mode=mode,
+                                        tunnel=tunnel, ipsec=ipsec,
+                                        plugins=plugins))
+    env = dict(topology.node_env(i, run_dir()), NODE_NAME=node_name(i),
+               ANTREA_PLUGIN_PATH=":".join(plugins))
+    if ipsec:
+        env["ANTREA_IPSEC_PSK"] = SANDBOX_IPSEC_PSK
+    try:
+        util.start_daemon([str(build / AGENT_PROGRAM), "--config",
+                           str(p["config"])],
+                          pid_file=p["pid_file"], log_file=p["log"],
+                          netns=f"asbx-node{i}", env=env,
+                          what=f"{node_name(i)}: start antrea-agent",
+                          settle=0.3)
+    except util.CommandError as e:
+        raise ClusterError(f"{node_name(i)}: antrea-agent exited at once "
+                           f"({e}); {p['log']} ends with:\n"
+                           f"{_log_tail(p['log'])}") from None
+
+
+def _wait_agent(i: int) -> None:
+    """Waits until Node i's agent serves CNI, or fails naming its log."""
+    p = agent_paths(i)
+
+    def ready() -> bool:
+        if not _agent_pid(i):
+            raise ClusterError(f"{node_name(i)}: antrea-agent exited; "
+                               f"{p['log']} ends with:\n"
+                               f"{_log_tail(p['log'])}")
+        return p["socket"].exists()
+    deadline = time.monotonic() + AGENT_START_TIMEOUT
+    while not ready():
+        if time.monotonic() > deadline:
+            raise ClusterError(
+                f"{node_name(i)}: antrea-agent did not open its CNI socket "
+                f"{p['socket']} within {AGENT_START_TIMEOUT:g} s; "
+                f"{p['log']} ends with:\n{_log_tail(p['log'])}")
+        time.sleep(0.1)
+
+
+def _write_antrea_cni(i: int, build: pathlib.Path) -> pathlib.Path:
+    """Writes Node i's antrea conflist and CNI bin dir; returns the bin
+    dir (antrea -> the built antrea-cni; portmap, loopback -> Debian's)."""
+    bin_dir = _cni_dir(i) / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    links = {"antrea": build / CNI_PROGRAM,
+             "portmap": pathlib.Path(REFERENCE_CNI_DIR) / "portmap",
+             "loopback": pathlib.Path(REFERENCE_CNI_DIR) / "loopback"}
+    for name, target in links.items():
+        link = bin_dir / name
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+    conf_dir = _cni_dir(i) / "net.d"
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    conflist = {
+        "cniVersion": "1.0.0",
+        "name": "antrea",
+        "plugins": [
+            {"type": "antrea",
+             "cniSocket": str(agent_paths(i)["socket"])},
+            {"type": "portmap", "capabilities": {"portMappings": True}},
+        ],
+    }
+    (conf_dir / "10-antrea.conflist").write_text(
+        json.dumps(conflist, indent=2) + "\n")
+    return bin_dir
+
+
+def stop_agents() -> list[str]:
+    """Stops every Node's antrea-agent by its pid file (SIGTERM; the agent
+    exits cleanly); answers the Nodes whose agent was running."""
+    stopped = []
+    nodes_dir = run_dir() / "nodes"
+    if not nodes_dir.is_dir():
+        return stopped
+    for pid_file in sorted(nodes_dir.glob("node*/antrea/agent.pid")):
+        if util.stop_daemon(pid_file, timeout=15.0, expect="antrea-agent"):
+            stopped.append(pid_file.parent.parent.name)
+    return stopped
 
 
 # ---------------------------------------------------------------- down
@@ -325,9 +549,19 @@ def down(*, keep_logs: bool = False) -> None:
     """Removes everything the cluster made, and nothing else."""
     state = load_state() or {}
     nodes = int(state.get("nodes", 0))
-    _step("stopping Pod runtimes and their Pods (CNI DEL, namespaces)")
+    # With antrea-c's CNI, DEL is not run here: this process is in the root
+    # namespace (portmap's iptables calls would land there), and the
+    # agent's state goes with the Node's OVS and run directory anyway.
+    antrea = state.get("cni") == "antrea"
+    _step("stopping Pod runtimes and their Pods "
+          f"({'' if antrea else 'CNI DEL, '}namespaces)")
     for i in range(1, max(nodes, _known_node_count()) + 1):
-        runtime.cleanup(node_name(i), str(run_dir()), cni_del=True)
+        runtime.cleanup(node_name(i), str(run_dir()), cni_del=not antrea)
+
+    _step("stopping antrea-agents")
+    stopped = stop_agents()
+    if stopped:
+        print(f"    stopped the agents of {', '.join(stopped)}")
 
     _step("stopping the control plane")
     kube.stop_control_plane(run_dir())
@@ -392,6 +626,7 @@ def info() -> dict[str, Any]:
         "serviceCIDR": SERVICE_CIDR,
         "subnets": subnets,
         "cni": state["cni"],
+        "buildDir": state.get("buildDir"),
         "logDir": str(run_dir() / "logs"),
         "runDir": str(run_dir()),
     }
@@ -426,6 +661,11 @@ def status() -> int:
         pid = util.read_pid(runtime.paths(name, str(run_dir()))["pid_file"])
         line(f"{name} Pod runtime", bool(pid and util.pid_alive(pid)),
              f"pid {pid}")
+        if state.get("cni") == "antrea":
+            pid = _agent_pid(i)
+            sock = agent_paths(i)["socket"].exists()
+            line(f"{name} antrea-agent", bool(pid and sock),
+                 f"pid {pid}" + ("" if sock else ", no CNI socket"))
         line(f"{name} Ready", ready.get(name, False))
     return 0 if healthy else 1
 
