@@ -5,6 +5,7 @@ EXTRA_DIST += \
 	tests/e2e/build-kube.sh \
 	tests/e2e/cluster \
 	tests/e2e/run-e2e.sh \
+	tests/e2e/test_antrea.py \
 	tests/e2e/test_sandbox.py \
 	tests/e2e/sandbox/__init__.py \
 	tests/e2e/sandbox/cli.py \
