@@ -764,3 +764,18 @@ config_feature_enabled(const struct feature_gate_spec *specs,
     }
     return false;
 }
+
+struct yaml_tree *
+config_schema_read(const char *file, const char *data, size_t size,
+                   struct diag *diag)
+{
+    char *error = NULL;
+    struct yaml_tree *tree = (data
+                              ? yaml_tree_parse(file, data, size, &error)
+                              : yaml_tree_load(file, &error));
+    if (!tree) {
+        diag_add(diag, "%s", error);
+        free(error);
+    }
+    return tree;
+}

@@ -140,6 +140,13 @@ void config_schema_parse_document(const struct config_schema *schema,
 /* Frees what config_schema_parse stored in 'base' (not 'base' itself). */
 void config_schema_free(const struct config_schema *schema, void *base);
 
+/* Reads a config file's YAML: the text 'data' ('size' bytes) named 'file',
+ * or, if 'data' is NULL, the file 'file' itself.  Returns the tree, or NULL
+ * after adding the reason ("FILE:LINE:COLUMN: ...", or "FILE: cannot
+ * read: ...") to 'diag'. */
+struct yaml_tree *config_schema_read(const char *file, const char *data,
+                                     size_t size, struct diag *diag);
+
 /* Writes the Markdown reference table of 'schema' to 'stream': one row per
  * key (key, type, default, meaning), nested keys as "parent.key". */
 void config_schema_print_reference(const struct config_schema *schema,

@@ -96,28 +96,16 @@ struct controller_config *
 controller_config_parse(const char *file, const char *data, size_t size,
                         struct diag *diag)
 {
-    char *error;
-    struct yaml_tree *tree = yaml_tree_parse(file, data, size, &error);
-    if (!tree) {
-        diag_add(diag, "%s", error);
-        free(error);
-        return NULL;
-    }
-    return controller_config_from_tree(file, tree, diag);
+    struct yaml_tree *tree = config_schema_read(file, data, size, diag);
+    return tree ? controller_config_from_tree(file, tree, diag) : NULL;
 }
 
 /* Reads 'file' into a new config. */
 struct controller_config *
 controller_config_load(const char *file, struct diag *diag)
 {
-    char *error;
-    struct yaml_tree *tree = yaml_tree_load(file, &error);
-    if (!tree) {
-        diag_add(diag, "%s", error);
-        free(error);
-        return NULL;
-    }
-    return controller_config_from_tree(file, tree, diag);
+    struct yaml_tree *tree = config_schema_read(file, NULL, 0, diag);
+    return tree ? controller_config_from_tree(file, tree, diag) : NULL;
 }
 
 /* Frees 'config'.  Accepts NULL. */
