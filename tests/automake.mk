@@ -20,6 +20,8 @@ TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
 
 EXTRA_DIST += \
+	tests/bench/README.md \
+	tests/bench/bench-cni-add.py \
 	tests/install-deps.sh \
 	tests/run-all.sh \
 	tests/quickstart.sh
