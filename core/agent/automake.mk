@@ -34,3 +34,9 @@ core_agent_antrea_agent_LDADD = $(AGENT_LIBS) $(OVS_SHIM_LDADD)
 # skipped unless root with the kube binaries and OVS installed.
 TESTS += tests/agent/test-agent-datapath.py
 EXTRA_DIST += tests/agent/test-agent-datapath.py
+
+# Integration test of the CNI error paths (tests/agent/): the same real
+# daemons in namespaces "atest-cnierr-<pid>*"; the real antrea-cni driven
+# into every error a runtime can provoke; same skip rules.
+TESTS += tests/agent/test-cni-errors.py
+EXTRA_DIST += tests/agent/test-cni-errors.py

@@ -9,7 +9,10 @@ geneve, everything is checked: Pods Running with addresses from their
 Node's podCIDR; ICMP and a TCP transfer between Pods on one Node and across
 Nodes; Pod to its gateway; Pod to the external host through the agent's
 SNAT (the external host sees the Node IP); the OVS bridge has the agent's
-flows, gateway, tunnel and Pod ports; deleting a Pod frees its address in
+flows, gateway, tunnel and Pod ports; UDP between Pods across Nodes (an
+echo server answers the payload); a Pod's hostPort (8080 -> 80, portmap
+in the conflist) reachable from the external host at the Node IP;
+deleting a Pod frees its address in
 the native IPAM store and removes its OVS port; a TCP stream survives an
 agent restart; `down` leaves nothing behind (the same checks as
 test_sandbox.py).  Then, for vxlan and gre, the connectivity part again,
@@ -89,6 +92,37 @@ s.shutdown(socket.SHUT_WR)
 s.settimeout(15)
 ack = s.recv(1)
 print("sent", n, "ack", ack.decode(), flush=True)
+"""
+
+# A UDP echo server: prints "ready", answers the first datagram with its
+# payload, prints "PEER PAYLOAD".
+UDP_SERVER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.settimeout(30)
+print("ready", flush=True)
+d, peer = s.recvfrom(65536)
+s.sendto(d, peer)
+print(peer[0], d.decode(), flush=True)
+"""
+
+# A UDP client: sends PAYLOAD up to 5 times (1 s apart) until the echo
+# comes back; prints "echo PAYLOAD" (exit 1 without an echo).
+UDP_CLIENT = """
+import socket, sys
+host, port, payload = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+for _ in range(5):
+    s.sendto(payload.encode(), (host, port))
+    try:
+        d, _ = s.recvfrom(65536)
+    except socket.timeout:
+        continue
+    print("echo", d.decode(), flush=True)
+    sys.exit(0)
+sys.exit(1)
 """
 
 
@@ -180,6 +214,94 @@ def tcp_transfer(src: str, dst_where: str, dst_ip: str, port: int,
           f"client rc {client.returncode} {out} {err}; server: {peer} {got}")
     check(peer == expect_peer, f"TCP {src} -> {dst_ip}: the far end sees "
           f"{expect_peer}", f"it saw {peer}")
+
+
+def udp_echo(src: str, dst_where: str, dst_ip: str, port: int,
+             expect_peer: str) -> None:
+    """A datagram from src to an echo server at dst_ip comes back with
+    its payload; the server saw expect_peer (no NAT between Pods)."""
+    server = subprocess.Popen(
+        in_netns_argv(dst_where, [PY, "-c", UDP_SERVER, str(port)]),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([server.stdout], [], [], 15)
+        line = server.stdout.readline() if ready else ""
+        if line.strip() != "ready":
+            raise RuntimeError(f"UDP server in {dst_where} did not start: "
+                               f"{line}")
+        payload = f"antrea-udp-{os.getpid()}-{port}"
+        client = subprocess.run(
+            in_netns_argv(src, [PY, "-c", UDP_CLIENT, dst_ip, str(port),
+                                payload]),
+            capture_output=True, text=True, timeout=30)
+        out, err = server.communicate(timeout=10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate(timeout=5)
+    check(client.returncode == 0
+          and client.stdout.split() == ["echo", payload],
+          f"UDP {src} -> {dst_ip}:{port}: the payload is echoed back",
+          f"client rc {client.returncode} {client.stdout} {client.stderr}; "
+          f"server {out} {err}")
+    check(out.split() == [expect_peer, payload],
+          f"UDP {src} -> {dst_ip}: the server sees {expect_peer}",
+          f"server: {out} {err}")
+
+
+HOSTPORT_POD = """
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: default, labels: {{app: {name}}}}}
+spec:
+  nodeName: {node}
+  containers:
+  - name: main
+    image: sandbox/none
+    command: [sleep, "3600"]
+    ports:
+    - {{containerPort: 80, hostPort: 8080, protocol: TCP}}
+"""
+
+
+def hostport_checks(info: dict) -> None:
+    """A Pod with hostPort 8080 -> containerPort 80 on node1 (portmap
+    DNATs in the Node's namespace): a TCP server on 80 in the Pod gets a
+    transfer from the external host sent to node1's IP:8080.  The
+    transfer is 2 MB on purpose: the first few hundred kB pass even when
+    TSO bursts are lost (OVS 3.1 hands them to the br-phy tap with
+    gso_size = br-phy's MTU - headers; with br-phy at 1500 the Node could
+    not forward them into antrea-gw0 at 1450 and the stream stalled,
+    hence BR_PHY_MTU in sandbox/topology.py)."""
+    node_ip = {n["name"]: n["ip"] for n in info["nodes"]}["node1"]
+    p = subprocess.run([*sbx_cluster_argv(), "kubectl", "apply", "-f", "-"],
+                       input=HOSTPORT_POD.format(name="web-hp",
+                                                 node="node1"),
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode:
+        raise RuntimeError(f"creating Pod default/web-hp: {p.stderr}")
+    pod = wait_running("default", "web-hp")
+    ip_hp = pod["status"]["podIP"]
+    nat = node_exec("node1", "iptables", "-t", "nat", "-S").stdout
+    check(f"--to-destination {ip_hp}:80" in nat,
+          f"portmap's DNAT 8080 -> {ip_hp}:80 in node1's nat table",
+          nat[-2000:])
+    size = 2_000_000
+    server = TcpServer("default/web-hp", 80)
+    client = tcp_client(sbx.EXTERNAL_NS, node_ip, 8080, size=size)
+    try:
+        out, err = client.communicate(timeout=40)
+    except subprocess.TimeoutExpired:
+        client.kill()
+        out, err = client.communicate(timeout=5)
+    peer, got = server.result()
+    check(client.returncode == 0 and got == size,
+          f"hostPort: {EXTERNAL_IP} -> {node_ip}:8080 reaches web-hp:80 "
+          f"({size} bytes)",
+          f"client rc {client.returncode} {out} {err}; server: {peer} {got}")
+    check(peer == EXTERNAL_IP,
+          f"hostPort: web-hp sees the external host {EXTERNAL_IP}",
+          f"it saw {peer}")
 
 
 def node_exec(node: str, *argv: str) -> subprocess.CompletedProcess:
@@ -352,6 +474,10 @@ def full_run(tunnel: str) -> None:
     pods = start_pods(info, {"web-a": "node1", "web-b": "node1",
                              "web-c": "node2"})
     connectivity(info, tunnel, pods)
+    ip = {n: p["status"]["podIP"] for n, p in pods.items()}
+    udp_echo("default/web-a", "default/web-c", ip["web-c"], 5007, ip["web-a"])
+    udp_echo("default/web-c", "default/web-a", ip["web-a"], 5008, ip["web-c"])
+    hostport_checks(info)
     ovs_checks(pods)
     delete_pod_checks(pods)
     agent_restart_checks(pods)

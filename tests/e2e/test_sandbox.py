@@ -163,7 +163,7 @@ def main() -> int:
 
     # up works again after down.
     try:
-        cluster("up", "--nodes", "1", timeout=900)
+        cluster("up", "--nodes", "1", "--cni", "reference", timeout=900)
         pod = None
         create_pod("default", "again", "node1")
         pod = wait_running("default", "again")
@@ -180,8 +180,9 @@ def main() -> int:
 
 def run_checks() -> None:
     t0 = time.monotonic()
-    cluster("up", "--nodes", "3", timeout=1800)
-    check(True, f"cluster up --nodes 3 ({time.monotonic() - t0:.0f} s)")
+    cluster("up", "--nodes", "3", "--cni", "reference", timeout=1800)
+    check(True, f"cluster up --nodes 3 --cni reference "
+          f"({time.monotonic() - t0:.0f} s)")
     info = json.loads(cluster("info").stdout)
     check(len(info["nodes"]) == 3, "info lists three Nodes")
     for key in ("agentKubeconfig", "controllerKubeconfig"):
@@ -250,7 +251,8 @@ def run_checks() -> None:
     pid_file = run / "nodes" / "node2" / "runtime" / "runtime.pid"
     old_pid = util.read_pid(pid_file)
     util.stop_daemon(pid_file, expect="sandbox.runtime")
-    cluster("up", "--nodes", "3")   # idempotent: restarts what is down
+    # idempotent: restarts what is down
+    cluster("up", "--nodes", "3", "--cni", "reference")
     new_pid = util.read_pid(pid_file)
     check(new_pid is not None and new_pid != old_pid,
           "up restarts a stopped runtime")

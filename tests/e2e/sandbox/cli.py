@@ -50,8 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                     choices=["auto", "antrea", "reference"],
                     help="the Nodes' CNI: antrea-c's (antrea-agent and "
                     "antrea-cni from a build tree), or Debian's reference "
-                    "plugins (bridge + host-local); auto is reference for "
-                    "now")
+                    "plugins (bridge + host-local); auto is antrea-c's when "
+                    "a build tree exists")
     up.add_argument("--build-dir", default=None,
                     help="build tree with core/agent/antrea-agent for --cni "
                     "antrea (default: $ANTREA_BUILD_DIR, else the first "

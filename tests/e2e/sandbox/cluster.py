@@ -128,9 +128,15 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
     if not 1 <= nodes <= MAX_NODES:
         raise ClusterError(f"--nodes {nodes}: give 1 to {MAX_NODES}")
     if cni == "auto":
-        # The reference plugins stay the default until the antrea e2e test
-        # (tests/e2e/test_antrea.py) is part of run-e2e.sh.
-        cni = "reference"
+        # Ours when a build exists; otherwise the runtime is still proven
+        # with Debian's reference plugins.
+        try:
+            find_build_dir(build_dir)
+            cni = "antrea"
+        except ClusterError as e:
+            _step(f"no antrea-c build to run ({e}); using the reference "
+                  "CNI plugins")
+            cni = "reference"
     build: Optional[pathlib.Path] = None
     if cni == "antrea":
         if mode == "networkPolicyOnly":

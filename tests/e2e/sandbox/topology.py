@@ -279,6 +279,10 @@ def node_exec(i: int, argv: Sequence[str],
     return ovs.ovs_exec(i, argv, run_dir, **kwargs)
 
 
+# The Node IP's MTU: the underlay's 1500 less the largest tunnel header.
+BR_PHY_MTU = 1450
+
+
 def create_node(i: int, subnets: str = "same",
                 run_dir: Optional[os.PathLike | str] = None, *,
                 tso: bool = True) -> dict[str, Any]:
@@ -298,9 +302,16 @@ def create_node(i: int, subnets: str = "same",
     # Anything left on eth0 by an older layout goes: the IP is on br-phy.
     _ip(ns, ["addr", "flush", "dev", "eth0"], f"{ns}: flush eth0")
     pids = ovs.start(i, run_dir, tso=tso)
+    # br-phy's MTU leaves room for the largest tunnel header (geneve/vxlan
+    # 50): with userspace TSO, OVS 3.1 hands TSO bursts to the br-phy tap
+    # with gso_size = the tap's MTU - headers, and the Node forwards them
+    # to Pods (hostPort DNAT) only if those segments fit antrea-gw0's MTU;
+    # otherwise it answers "need to frag" forever and the stream stalls.
     ovs.vsctl(i, ["--may-exist", "add-br", "br-phy", "--",
                   "set", "bridge", "br-phy", "datapath_type=netdev",
                   f"other_config:hwaddr=\"{_mac_for(ip)}\"", "--",
+                  "set", "interface", "br-phy",
+                  f"mtu_request={BR_PHY_MTU}", "--",
                   "--may-exist", "add-port", "br-phy", "eth0"], run_dir)
     util.wait_for(lambda: link_exists(ns, "br-phy"), 10,
                   f"{ns}: br-phy device (see "
