@@ -40,3 +40,7 @@ EXTRA_DIST += tests/agent/test-agent-datapath.py
 # into every error a runtime can provoke; same skip rules.
 TESTS += tests/agent/test-cni-errors.py
 EXTRA_DIST += tests/agent/test-cni-errors.py
+
+# The harness both tests above (and tests/bench/bench-cni-add.py) share:
+# netns + uplink, control plane + Node, OVS, antrea-agent, antrea-cni runs.
+EXTRA_DIST += tests/agent/agent_harness.py

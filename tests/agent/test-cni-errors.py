@@ -24,98 +24,32 @@ Environment: abs_top_builddir, abs_top_srcdir, ANTREA_PLUGIN_PATH.
 import json
 import os
 import pathlib
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
-SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
-                                  pathlib.Path(__file__).parents[2]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from agent_harness import (  # noqa: E402
+    Harness, sh, skip_unless_root_with_daemons)
+
 BUILD = pathlib.Path(os.environ.get("abs_top_builddir", "."))
-sys.path.insert(0, str(SRC / "tests" / "e2e"))
-from sandbox import kube  # noqa: E402
-
 PID = os.getpid()
 NS = f"atest-cnierr-{PID}"
 PODS = [f"{NS}-p1", f"{NS}-p2", f"{NS}-p3"]
 IP = "192.168.77.2"
 NODE = "atest-node"
 POD_CIDR = "10.10.1.0/30"       # gateway .1, a single Pod address .2
-failures = []
-procs = {}
-
-
-def sh(*argv, check=True, ns=None, **kw):
-    """Runs argv (in netns 'ns'); answers stdout."""
-    if ns:
-        argv = ("ip", "netns", "exec", ns) + argv
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=60,
-                       **kw)
-    if check and r.returncode:
-        raise RuntimeError(f"{' '.join(argv)}: {r.returncode}: {r.stderr}")
-    return r.stdout
-
-
-def check(name, ok, detail=""):
-    """Records and prints one check."""
-    print(("PASS " if ok else "FAIL ") + name
-          + ("" if ok else f": {detail}"), flush=True)
-    if not ok:
-        failures.append(name)
-    return ok
-
-
-def wait_for(fn, what, timeout=30.0):
-    """Polls fn until true, at most 'timeout' seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if fn():
-            return True
-        time.sleep(0.2)
-    raise RuntimeError(f"timed out waiting for {what}")
-
-
-def start(name, argv, env=None, log=None):
-    """Starts a daemon in the test's namespace."""
-    out = open(log, "ab") if log else subprocess.DEVNULL
-    procs[name] = subprocess.Popen(["ip", "netns", "exec", NS] + argv,
-                                   env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-
-
-def stop(name):
-    """Stops a daemon this test started (SIGTERM, then SIGKILL)."""
-    p = procs.pop(name, None)
-    if p and p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(5)
+h = Harness(NS, IP, NODE, BUILD)
+check = h.check
 
 
 def cni(command, pod_ns, cid, pod, run, stdin=None, drop=(), version=None,
         prev=None):
-    """Runs antrea-cni with the usual environment minus the variables in
-    'drop'; 'stdin' replaces the network configuration text."""
-    conf = {"cniVersion": version or "1.0.0", "name": "antrea",
-            "type": "antrea", "cniSocket": str(run / "cni.sock")}
-    if prev:
-        conf["prevResult"] = prev
-    env = dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=cid,
-               CNI_NETNS=f"/run/netns/{pod_ns}", CNI_IFNAME="eth0",
-               CNI_PATH="/usr/lib/cni",
-               CNI_ARGS=f"K8S_POD_NAMESPACE=default;K8S_POD_NAME={pod}")
-    for var in drop:
-        env.pop(var, None)
-    argv = ["ip", "netns", "exec", NS,
-            str(BUILD / "core/cni/antrea-cni")]
-    return subprocess.run(argv, input=json.dumps(conf) if stdin is None
-                          else stdin, env=env, capture_output=True,
-                          text=True, timeout=60)
+    """Runs antrea-cni (Harness.cni) with the usual environment minus the
+    variables in 'drop'; 'stdin' replaces the network configuration
+    text.  ('run', the run directory, is the harness's own.)"""
+    return h.cni(command, pod_ns, cid, pod, stdin=stdin, drop=drop,
+                 version=version, prev=prev)
 
 
 def cni_error(r):
@@ -176,59 +110,8 @@ def nothing_left(what, run, ovs, cid, links_before, ipam_before):
 
 def setup(run):
     """The control plane, OVS and the agent, as test-agent-datapath.py
-    sets them up, with a /30 podCIDR."""
-    sh("ip", "netns", "add", NS)
-    sh("ip", "link", "set", "lo", "up", ns=NS)
-    sh("ip", "link", "add", "uplink0", "type", "veth", "peer", "name",
-       "uplink1", ns=NS)
-    sh("ip", "addr", "add", f"{IP}/24", "dev", "uplink0", ns=NS)
-    sh("ip", "link", "set", "uplink0", "up", ns=NS)
-
-    kube.start_control_plane(run, NS, IP)
-    kc = run / "kube" / "admin.kubeconfig"
-    k = kube.Kube.from_kubeconfig(kc, netns=NS)
-    k.create("/api/v1/nodes", {
-        "apiVersion": "v1", "kind": "Node", "metadata": {"name": NODE},
-        "spec": {"podCIDR": POD_CIDR}})
-    k.patch(kube.api_path("nodes", NODE, subresource="status"),
-            {"status": {"addresses": [{"type": "InternalIP",
-                                       "address": IP}]}}, "strategic")
-
-    ovs = run / "ovs"
-    ovs.mkdir()
-    env = dict(os.environ, OVS_RUNDIR=str(ovs), OVS_LOGDIR=str(ovs),
-               OVS_DBDIR=str(ovs), OVS_SYSCONFDIR=str(ovs))
-    sh("ovsdb-tool", "create", str(ovs / "conf.db"),
-       "/usr/share/openvswitch/vswitch.ovsschema")
-    start("ovsdb-server", ["ovsdb-server", str(ovs / "conf.db"),
-                           f"--remote=punix:{ovs}/db.sock",
-                           f"--unixctl={ovs}/ovsdb-server.ctl",
-                           f"--log-file={ovs}/ovsdb-server.log"], env)
-    wait_for(lambda: (ovs / "db.sock").exists(), "ovsdb-server")
-    start("ovs-vswitchd", ["ovs-vswitchd", f"unix:{ovs}/db.sock",
-                           f"--unixctl={ovs}/ovs-vswitchd.ctl",
-                           f"--log-file={ovs}/ovs-vswitchd.log"], env)
-
-    (run / "ipam").mkdir()
-    cfg = run / "agent.conf"
-    cfg.write_text(f"""\
-clientConnection:
-  kubeconfig: {kc}
-ovsDatapathType: netdev
-ovsRunDir: {ovs}
-cniSocket: {run}/cni.sock
-trafficEncapMode: encap
-tunnelType: geneve
-ipam: native
-modules:
-  - name: native
-    config:
-      dataDir: {run}/ipam
-""")
-    agent_env = dict(os.environ, NODE_NAME=NODE, OVS_RUNDIR=str(ovs))
-    start("agent", [str(BUILD / "core/agent/antrea-agent"), "--config",
-                    str(cfg)], agent_env, run / "agent.log")
-    wait_for(lambda: (run / "cni.sock").exists(), "the CNI socket")
+    sets them up (agent_harness.py), with a /30 podCIDR."""
+    ovs = h.setup(run, POD_CIDR)
     for p in PODS:
         sh("ip", "netns", "add", p)
     return ovs
@@ -308,24 +191,7 @@ def agent_errors(run, ovs):
                         "-W", "2", "10.10.1.1"], capture_output=True,
                        text=True, timeout=30)
     check("the new Pod pings its gateway", p.returncode == 0, p.stdout)
-    check("the agent is still running", procs["agent"].poll() is None)
-
-
-def cleanup(run):
-    """Stops what this test started, removes its namespaces and files."""
-    for name in ("agent", "ovs-vswitchd", "ovsdb-server"):
-        stop(name)
-    try:
-        kube.stop_control_plane(run)
-    except Exception as e:  # noqa: BLE001
-        print(f"stop control plane: {e}")
-    for ns in PODS + [NS]:
-        if os.path.exists(f"/run/netns/{ns}"):
-            subprocess.run(["ip", "netns", "del", ns])
-    if os.environ.get("ATEST_KEEP"):
-        print(f"kept {run}")
-    else:
-        shutil.rmtree(run, ignore_errors=True)
+    check("the agent is still running", h.procs["agent"].poll() is None)
 
 
 def main(run):
@@ -336,21 +202,15 @@ def main(run):
 
 
 if __name__ == "__main__":
-    if os.geteuid() != 0:
-        print("SKIP: needs root")
-        sys.exit(77)
-    if not kube.apiserver_path().is_file() or not shutil.which("ovs-vswitchd"):
-        print("SKIP: kube-apiserver or ovs-vswitchd not available")
-        sys.exit(77)
+    skip_unless_root_with_daemons()
     run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-cnierr-{PID}-"))
+    h.run = run
     try:
         main(run)
     except Exception as e:  # noqa: BLE001
         check("test ran to completion", False, f"{type(e).__name__}: {e}")
-        log = run / "agent.log"
-        if log.exists():
-            print(log.read_text()[-4000:])
+        h.print_agent_log()
     finally:
-        cleanup(run)
-    print(f"{len(failures)} failures")
-    sys.exit(1 if failures else 0)
+        h.cleanup()
+    print(f"{len(h.failures)} failures")
+    sys.exit(1 if h.failures else 0)

@@ -7,7 +7,8 @@ Not part of "make check" or CI; run it by hand as root:
     /usr/bin/python3 tests/bench/bench-cni-add.py [--build DIR]
         [--concurrency 1,16,32] [--samples 64]
 
-antrea-c is set up like tests/agent/test-agent-datapath.py: in a network
+antrea-c is set up by tests/agent/agent_harness.py, as for
+tests/agent/test-agent-datapath.py: in a network
 namespace atest-bench-PID of its own, etcd + kube-apiserver
 (tests/e2e/sandbox/kube.py), ovsdb-server + ovs-vswitchd (userspace
 datapath) and antrea-agent with native IPAM and a /24 podCIDR; each ADD
@@ -37,7 +38,6 @@ import json
 import math
 import os
 import pathlib
-import shutil
 import signal
 import subprocess
 import sys
@@ -45,10 +45,10 @@ import tempfile
 import threading
 import time
 
-SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
-                                  pathlib.Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(SRC / "tests" / "e2e"))
-from sandbox import kube  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]
+                       / "agent"))
+from agent_harness import (  # noqa: E402
+    CNI_PATH, SRC, TIMEOUT, Harness, sh, skip_unless_root_with_daemons)
 
 PID = os.getpid()
 NS = f"atest-bench-{PID}"          # antrea-c's Node
@@ -57,49 +57,7 @@ IP = "192.168.78.2"
 NODE = "atest-bench-node"
 POD_CIDR = "10.10.1.0/24"
 BR_SUBNET = "10.20.1.0/24"
-CNI_PATH = "/usr/lib/cni"
-TIMEOUT = 60
-procs = {}
-
-
-def sh(*argv, check=True, ns=None):
-    """Run argv (in netns 'ns'); return stdout; raise on failure."""
-    if ns:
-        argv = ("ip", "netns", "exec", ns) + argv
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT)
-    if check and r.returncode:
-        raise RuntimeError(f"{' '.join(argv)}: {r.returncode}: {r.stderr}")
-    return r.stdout
-
-
-def wait_for(fn, what, timeout=30.0):
-    """Poll fn() every 0.2 s until true; raise after 'timeout' seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if fn():
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"timed out waiting for {what}")
-
-
-def start(name, argv, env=None, log=None):
-    """Start daemon 'name' in NS, remembering it by its Popen."""
-    out = open(log, "ab") if log else subprocess.DEVNULL
-    procs[name] = subprocess.Popen(["ip", "netns", "exec", NS] + argv,
-                                   env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-
-
-def stop(name):
-    """SIGTERM daemon 'name' (by pid), then SIGKILL after 10 s."""
-    p = procs.pop(name, None)
-    if p and p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(5)
+h = None                           # the Harness (main)
 
 
 class Plugin:
@@ -180,64 +138,11 @@ def percentile(samples, p):
 
 def setup_antrea(run, build):
     """Start apiserver, OVS and the agent in NS; return the Plugin."""
-    sh("ip", "netns", "add", NS)
-    sh("ip", "link", "set", "lo", "up", ns=NS)
-    sh("ip", "link", "add", "uplink0", "type", "veth", "peer", "name",
-       "uplink1", ns=NS)
-    sh("ip", "addr", "add", f"{IP}/24", "dev", "uplink0", ns=NS)
-    sh("ip", "link", "set", "uplink0", "up", ns=NS)
-
-    kube.start_control_plane(run, NS, IP)
-    kc = run / "kube" / "admin.kubeconfig"
-    k = kube.Kube.from_kubeconfig(kc, netns=NS)
-    k.create("/api/v1/nodes", {
-        "apiVersion": "v1", "kind": "Node", "metadata": {"name": NODE},
-        "spec": {"podCIDR": POD_CIDR}})
-    k.patch(kube.api_path("nodes", NODE, subresource="status"),
-            {"status": {"addresses": [{"type": "InternalIP",
-                                       "address": IP}]}}, "strategic")
-
-    ovs = run / "ovs"
-    ovs.mkdir()
-    env = dict(os.environ, OVS_RUNDIR=str(ovs), OVS_LOGDIR=str(ovs),
-               OVS_DBDIR=str(ovs), OVS_SYSCONFDIR=str(ovs))
-    sh("ovsdb-tool", "create", str(ovs / "conf.db"),
-       "/usr/share/openvswitch/vswitch.ovsschema")
-    start("ovsdb-server", ["ovsdb-server", str(ovs / "conf.db"),
-                           f"--remote=punix:{ovs}/db.sock",
-                           f"--unixctl={ovs}/ovsdb-server.ctl",
-                           f"--log-file={ovs}/ovsdb-server.log"], env)
-    wait_for(lambda: (ovs / "db.sock").exists(), "ovsdb-server")
-    start("ovs-vswitchd", ["ovs-vswitchd", f"unix:{ovs}/db.sock",
-                           f"--unixctl={ovs}/ovs-vswitchd.ctl",
-                           f"--log-file={ovs}/ovs-vswitchd.log"], env)
-
-    (run / "ipam").mkdir()
-    cfg = run / "agent.conf"
-    cfg.write_text(f"""\
-clientConnection:
-  kubeconfig: {kc}
-ovsDatapathType: netdev
-ovsRunDir: {ovs}
-cniSocket: {run}/cni.sock
-trafficEncapMode: encap
-tunnelType: geneve
-ipam: native
-modules:
-  - name: native
-    config:
-      dataDir: {run}/ipam
-""")
     plugin_path = ":".join(str(build / "plugins" / d / ".libs") for d in (
         "encap", "noencap", "hybrid", "policyonly", "ipsec", "ipam"))
-    agent_env = dict(os.environ, NODE_NAME=NODE, OVS_RUNDIR=str(ovs),
-                     ANTREA_PLUGIN_PATH=plugin_path)
-    start("agent", [str(build / "core/agent/antrea-agent"), "--config",
-                    str(cfg)], agent_env, run / "agent.log")
-    wait_for(lambda: (run / "cni.sock").exists(), "the CNI socket")
-    return Plugin("antrea-c", NS, build / "core/cni/antrea-cni", {
-        "cniVersion": "1.0.0", "name": "antrea", "type": "antrea",
-        "cniSocket": str(run / "cni.sock")})
+    h.setup(run, POD_CIDR, {"ANTREA_PLUGIN_PATH": plugin_path})
+    return Plugin("antrea-c", NS, build / "core/cni/antrea-cni",
+                  h.cni_conf())
 
 
 def setup_bridge(run):
@@ -326,24 +231,6 @@ def main(run, args):
     return not errors
 
 
-def cleanup(run):
-    """Stop our daemons by pid, remove our netns and the run directory."""
-    for name in ("agent", "ovs-vswitchd", "ovsdb-server"):
-        stop(name)
-    try:
-        kube.stop_control_plane(run)
-    except Exception as e:  # noqa: BLE001
-        print(f"stop control plane: {e}")
-    netns_dir = pathlib.Path("/run/netns")
-    for ns in sorted(netns_dir.glob(f"{NS}*")) if netns_dir.is_dir() else []:
-        if ns.name == NS or ns.name.startswith(NS + "-"):
-            subprocess.run(["ip", "netns", "del", ns.name])
-    if os.environ.get("ATEST_KEEP"):
-        print(f"kept {run}")
-    else:
-        shutil.rmtree(run, ignore_errors=True)
-
-
 def parse_args():
     """Command line options."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -372,27 +259,21 @@ def parse_args():
 
 if __name__ == "__main__":
     args = parse_args()
-    if os.geteuid() != 0:
-        print("SKIP: needs root")
-        sys.exit(77)
     build_dir = pathlib.Path(args.build)
-    missing = [str(f) for f in (
-        kube.apiserver_path(), build_dir / "core/agent/antrea-agent",
+    skip_unless_root_with_daemons(
+        build_dir / "core/agent/antrea-agent",
         build_dir / "core/cni/antrea-cni", pathlib.Path(CNI_PATH) / "bridge",
-        pathlib.Path(CNI_PATH) / "host-local") if not f.is_file()]
-    if missing or not shutil.which("ovs-vswitchd"):
-        print(f"SKIP: missing {', '.join(missing) or 'ovs-vswitchd'}")
-        sys.exit(77)
+        pathlib.Path(CNI_PATH) / "host-local")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-bench-{PID}-"))
+    h = Harness(NS, IP, NODE, build_dir.resolve())
+    h.run = run
     ok = False
     try:
         ok = main(run, args)
     except BaseException as e:  # noqa: BLE001
         print(f"benchmark failed: {type(e).__name__}: {e}")
-        log = run / "agent.log"
-        if log.exists():
-            print(log.read_text()[-4000:])
+        h.print_agent_log()
     finally:
-        cleanup(run)
+        h.cleanup()
     sys.exit(0 if ok else 1)
