@@ -35,3 +35,33 @@ core_proto_libantrea_cni_proto_la_LIBADD = $(PROTOBUF_C_LIBS)
 
 # What a target that includes cni.pb-c.h adds to its CPPFLAGS.
 CNI_PROTO_CPPFLAGS = -I$(top_builddir)/core/proto
+
+# controlplane.proto: the controller <-> agent control-plane API messages,
+# compiled into a convenience library the controller and the agent link.
+EXTRA_DIST += core/proto/controlplane.proto
+
+core/proto/controlplane.pb-c.c core/proto/controlplane.pb-c.h: \
+		core/proto/controlplane-proto.stamp
+	@test -f $@ || { rm -f core/proto/controlplane-proto.stamp && \
+	  $(MAKE) $(AM_MAKEFLAGS) core/proto/controlplane-proto.stamp; }
+core/proto/controlplane-proto.stamp: core/proto/controlplane.proto
+	@$(MKDIR_P) core/proto
+	@rm -f $@.tmp && touch $@.tmp
+	$(AM_V_GEN)$(PROTOC_C) --proto_path=$(srcdir)/core/proto \
+	  --c_out=core/proto $(srcdir)/core/proto/controlplane.proto
+	@mv -f $@.tmp $@
+CLEANFILES += core/proto/controlplane.pb-c.c core/proto/controlplane.pb-c.h \
+	core/proto/controlplane-proto.stamp \
+	core/proto/controlplane-proto.stamp.tmp
+
+noinst_LTLIBRARIES += core/proto/libantrea-cp-proto.la
+nodist_core_proto_libantrea_cp_proto_la_SOURCES = \
+	core/proto/controlplane.pb-c.c core/proto/controlplane.pb-c.h
+core_proto_libantrea_cp_proto_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_builddir)/core/proto
+core_proto_libantrea_cp_proto_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+core_proto_libantrea_cp_proto_la_LIBADD = $(PROTOBUF_C_LIBS)
+
+# What a target that includes controlplane.pb-c.h adds to its CPPFLAGS;
+# its objects must also depend on core/proto/controlplane.pb-c.h.
+CP_PROTO_CPPFLAGS = -I$(top_builddir)/core/proto $(PROTOBUF_C_CFLAGS)
