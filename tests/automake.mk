@@ -25,3 +25,10 @@ EXTRA_DIST += \
 	tests/install-deps.sh \
 	tests/run-all.sh \
 	tests/quickstart.sh
+
+# antrea-cni run by a real container runtime (containerd's `ctr run
+# --cni`, a private containerd, a busybox image the test builds), against
+# the real agent and OVS in a namespace "atest-ctr-<pid>"; skipped unless
+# root with containerd, runc and busybox-static installed.
+TESTS += tests/runtime/test-ctr-run-cni.py
+EXTRA_DIST += tests/runtime/test-ctr-run-cni.py
