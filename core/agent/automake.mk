@@ -44,3 +44,9 @@ EXTRA_DIST += tests/agent/test-cni-errors.py
 # The harness both tests above (and tests/bench/bench-cni-add.py) share:
 # netns + uplink, control plane + Node, OVS, antrea-agent, antrea-cni runs.
 EXTRA_DIST += tests/agent/agent_harness.py
+
+# Integration test of concurrent ADDs (tests/agent/): 16 at once, two of
+# them failing in the middle; the same real daemons in namespaces
+# "atest-conc-<pid>*"; same skip rules.
+TESTS += tests/agent/test-cni-concurrent.py
+EXTRA_DIST += tests/agent/test-cni-concurrent.py

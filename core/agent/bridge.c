@@ -10,10 +10,13 @@
 
 #include "bridge.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/ethernet.h>
+#include <netinet/if_ether.h>
 
 #include "antrea/net-util.h"
 #include "aovs-flow.h"
@@ -309,6 +312,46 @@ bridge_commit(struct bridge *br, char **errorp)
                 stats.n_added, stats.n_modified, stats.n_deleted);
     }
     return error;
+}
+
+int
+bridge_send_garp(struct bridge *br, uint32_t ofport, const uint8_t mac[6],
+                 const struct antrea_ip *ip, char **errorp)
+{
+    if (ip->family != AF_INET) {
+        *errorp = xstrdup("gratuitous ARP needs an IPv4 address");
+        return EAFNOSUPPORT;
+    }
+
+    /* Ethernet header and ARP request: who-has IP tell IP, from MAC. */
+    struct {
+        struct ether_header eth;
+        struct ether_arp arp;
+    } __attribute__((packed)) frame;
+    memset(&frame, 0, sizeof frame);
+    memset(frame.eth.ether_dhost, 0xff, ETH_ALEN);
+    memcpy(frame.eth.ether_shost, mac, ETH_ALEN);
+    frame.eth.ether_type = htons(ETHERTYPE_ARP);
+    frame.arp.arp_hrd = htons(ARPHRD_ETHER);
+    frame.arp.arp_pro = htons(ETHERTYPE_IP);
+    frame.arp.arp_hln = ETH_ALEN;
+    frame.arp.arp_pln = 4;
+    frame.arp.arp_op = htons(ARPOP_REQUEST);
+    memcpy(frame.arp.arp_sha, mac, ETH_ALEN);
+    memcpy(frame.arp.arp_spa, ip->bytes, 4);
+    memcpy(frame.arp.arp_tpa, ip->bytes, 4);
+
+    char *error = NULL;
+    int retval = aovs_switch_packet_out(br->sw, ofport, &frame, sizeof frame,
+                                        &error);
+    if (retval) {
+        *errorp = xasprintf("bridge %s: gratuitous ARP from ofport %"PRIu32
+                            ": %s", br->name, ofport, error);
+        free(error);
+        return retval;
+    }
+    *errorp = NULL;
+    return 0;
 }
 
 int

@@ -79,6 +79,13 @@ void bridge_remove_flows(struct bridge *, uint64_t id);
 /* Sends the desired table's difference with the switch as one bundle. */
 int bridge_commit(struct bridge *, char **errorp);
 
+/* Sends a gratuitous ARP (a broadcast ARP request for 'ip' from 'mac',
+ * as Linux announces an address) into the pipeline as if the Pod on
+ * 'ofport' had sent it, without blocking.  Returns 0, or ENOTCONN (the
+ * switch is not connected) or EAFNOSUPPORT (not IPv4) with a message. */
+int bridge_send_garp(struct bridge *, uint32_t ofport, const uint8_t mac[6],
+                     const struct antrea_ip *ip, char **errorp);
+
 /* After every object has been declared again: deletes flows of older
  * rounds and records this round in the bridge's external_ids. */
 int bridge_finish_resync(struct bridge *, char **errorp);

@@ -4,6 +4,16 @@
  *
  * The agent's CNI handler: ADD, DEL and CHECK of Pod interfaces
  * (pod-network.h).
+ *
+ * ADD is asynchronous and batched.  Its quick steps (IPAM, the veth pair
+ * inside the Pod) run in the callback; the ADD then waits in 'adds' and
+ * moves through enum add_state in pod_network_run(), which the CNI server
+ * calls after dispatching every request that arrived: all queued ports go
+ * into one OVSDB transaction, their ofports are read as the OVSDB update
+ * notifications bring them, and the flows of all Pods whose ofport is
+ * known go into one bundle; each ADD is answered as soon as its own flows
+ * are installed.  A Pod that fails is rolled back alone: a transaction or
+ * bundle refused for a batch is retried one Pod at a time.
  */
 
 #include <config.h>
@@ -27,8 +37,8 @@
 #include "cni-result.h"
 #include "cni-server.h"
 #include "log.h"
+#include "event-loop.h"
 #include "net/garp.h"
-#include "net/netns.h"
 #include "net/pod-iface.h"
 #include "pipeline.h"
 #include "util.h"
@@ -47,12 +57,75 @@ struct pod {
     uint64_t object;            /* bridge object id of its flows */
 };
 
+/* Steps of ADD done so far, for rollback. */
+enum add_step {
+    ADD_NOTHING,
+    ADD_IPAM,
+    ADD_IFACE,
+    ADD_PORT,
+    ADD_FLOWS,
+};
+
+/* Where an asynchronous ADD is. */
+enum add_state {
+    ADD_QUEUED,                 /* waits for the next OVSDB transaction */
+    ADD_IN_TXN,                 /* its port is in the transaction */
+    ADD_WAIT_OFPORT,            /* port in OVSDB, waits for its ofport */
+    ADD_READY,                  /* ofport known, flows to install */
+};
+
+/* An ADD in progress, after its quick steps. */
+struct pod_add {
+    struct pod *pod;            /* the Pod being made */
+    struct cni_request *request; /* to answer */
+    const struct cni_request_args *args; /* the request's, valid until it
+                                            is answered */
+    struct antrea_ipam_request ipreq; /* to release the address */
+    struct pod_iface pi;        /* its veth pair */
+    struct antrea_ip gateway;   /* the Pod's default gateway */
+    enum add_state state;       /* where it is */
+    bool solo;                  /* after a batch failed: alone in its
+                                   transaction and bundle */
+    int attempts;               /* transactions tried */
+    long long deadline;         /* ADD_WAIT_OFPORT: when to give up */
+    struct aovs_smap ids;       /* its Port external_ids */
+    struct aovs_smap iface_ids; /* its Interface external_ids */
+    struct aovs_port_settings settings; /* its port, for the transaction */
+};
+
+/* Gratuitous ARPs still to send for one Pod. */
+struct garp_job {
+    uint32_t ofport;            /* the Pod's port */
+    uint8_t mac[6];             /* its MAC */
+    struct antrea_ip ip;        /* its address */
+    unsigned int left;          /* announcements still to send */
+    long long next;             /* time_msec() of the next one */
+};
+
 struct pod_network {
     struct pod_network_options opts; /* as created */
     struct pod **pods;          /* 'n_pods' local Pods */
     size_t n_pods;              /* number of 'pods' */
     size_t allocated_pods;      /* capacity of 'pods' */
+    struct pod_add **adds;      /* 'n_adds' ADDs in progress, in arrival
+                                   order */
+    size_t n_adds;              /* number of 'adds' */
+    size_t allocated_adds;      /* capacity of 'adds' */
+    struct aovs_txn *txn;       /* the ports transaction in flight, or
+                                   NULL */
+    struct garp_job *garps;     /* 'n_garps' announcements under way */
+    size_t n_garps;             /* number of 'garps' */
+    size_t allocated_garps;     /* capacity of 'garps' */
 };
+
+static void pod_add_fail(struct pod_network *, struct pod_add *,
+                         enum add_step, char *error);
+
+/* How long an ADD waits for ovs-vswitchd to give its port an ofport. */
+#define OFPORT_TIMEOUT_MS 10000
+
+/* How many times a ports transaction is rebuilt after a conflict. */
+#define MAX_TXN_ATTEMPTS 5
 
 /* Returns the Pod with 'container_id', or NULL. */
 static struct pod *
@@ -242,6 +315,15 @@ void
 pod_network_destroy(struct pod_network *pn)
 {
     if (pn) {
+        /* ADDs in progress are undone; their answers go nowhere. */
+        aovs_txn_destroy(pn->txn);
+        pn->txn = NULL;
+        while (pn->n_adds) {
+            pod_add_fail(pn, pn->adds[pn->n_adds - 1], ADD_PORT,
+                         xstrdup("antrea-agent is stopping"));
+        }
+        free(pn->adds);
+        free(pn->garps);
         for (size_t i = 0; i < pn->n_pods; i++) {
             pod_free(pn->pods[i]);
         }
@@ -278,22 +360,61 @@ ipam_request_init(const struct pod_network *pn,
     req->gateway = node->gateway_ip;
 }
 
-/* Announces the Pod's address once from its interface (a failure only
- * delays neighbours learning it, so it is logged, not fatal). */
+/* Schedules the gratuitous ARPs of 'pod': the first goes out at once,
+ * the others every GARP_DEFAULT_INTERVAL_MS from pod_network_run(). */
 static void
-announce(const char *netns, const char *ifname, const struct antrea_ip *ip)
+garp_schedule(struct pod_network *pn, const struct pod *pod)
 {
-    int fd;
-    char *error = NULL;
-    if (!netns_open(netns, &fd, &error)) {
-        if (garp_announce(fd, ifname, ip, 1, 0, &error)) {
-            LOG_WARN("%s", error);
-        }
-        close(fd);
-    } else {
-        LOG_WARN("%s", error);
+    if (pn->n_garps >= pn->allocated_garps) {
+        pn->garps = x2nrealloc(pn->garps, &pn->allocated_garps,
+                               sizeof *pn->garps);
     }
-    free(error);
+    struct garp_job *job = &pn->garps[pn->n_garps++];
+    job->ofport = pod->ofport;
+    memcpy(job->mac, pod->mac, sizeof job->mac);
+    job->ip = pod->address.ip;
+    job->left = GARP_DEFAULT_COUNT;
+    job->next = time_msec();
+}
+
+/* Forgets the announcements still due from 'ofport' (its Pod is gone). */
+static void
+garp_cancel(struct pod_network *pn, uint32_t ofport)
+{
+    for (size_t i = 0; i < pn->n_garps; ) {
+        if (pn->garps[i].ofport == ofport) {
+            pn->garps[i] = pn->garps[--pn->n_garps];
+        } else {
+            i++;
+        }
+    }
+}
+
+/* Sends the announcements that are due.  A failure only delays
+ * neighbours learning the address, so it is logged, not fatal. */
+static void
+garp_run(struct pod_network *pn)
+{
+    long long now = time_msec();
+    for (size_t i = 0; i < pn->n_garps; ) {
+        struct garp_job *job = &pn->garps[i];
+        if (job->next > now) {
+            i++;
+            continue;
+        }
+        char *error = NULL;
+        if (bridge_send_garp(pn->opts.bridge, job->ofport, job->mac,
+                             &job->ip, &error)) {
+            LOG_WARN("%s", error);
+            free(error);
+        }
+        if (--job->left) {
+            job->next = now + GARP_DEFAULT_INTERVAL_MS;
+            i++;
+        } else {
+            pn->garps[i] = pn->garps[--pn->n_garps];
+        }
+    }
 }
 
 /* Builds the ADD result for 'pod'. */
@@ -318,15 +439,6 @@ make_result(const struct pod_network *pn, const struct pod *pod,
     cni_result_add_route(result, "0.0.0.0/0", gw);
 }
 
-/* Steps of ADD done so far, for rollback. */
-enum add_step {
-    ADD_NOTHING,
-    ADD_IPAM,
-    ADD_IFACE,
-    ADD_PORT,
-    ADD_FLOWS,
-};
-
 /* Undoes ADD up to 'step' in reverse order. */
 static void
 add_rollback(struct pod_network *pn, enum add_step step, struct pod *pod,
@@ -344,7 +456,8 @@ add_rollback(struct pod_network *pn, enum add_step step, struct pod *pod,
         /* fall through */
     case ADD_PORT:
         if (aovs_port_delete(bridge_ovsdb(pn->opts.bridge),
-                             pod->host_ifname, &error)) {
+                             pod->host_ifname, &error) > 0
+            && error && !strstr(error, "no such port")) {
             LOG_WARN("rollback: %s", error);
         }
         free(error);
@@ -368,7 +481,312 @@ add_rollback(struct pod_network *pn, enum add_step step, struct pod *pod,
     }
 }
 
-/* CNI ADD. */
+/* Frees 'add' (not its Pod, nor its request). */
+static void
+pod_add_free(struct pod_add *add)
+{
+    aovs_smap_destroy(&add->ids);
+    aovs_smap_destroy(&add->iface_ids);
+    free(add);
+}
+
+/* Takes 'add' out of the ADDs in progress. */
+static void
+pod_add_remove(struct pod_network *pn, struct pod_add *add)
+{
+    for (size_t i = 0; i < pn->n_adds; i++) {
+        if (pn->adds[i] == add) {
+            memmove(&pn->adds[i], &pn->adds[i + 1],
+                    (pn->n_adds - i - 1) * sizeof *pn->adds);
+            pn->n_adds--;
+            return;
+        }
+    }
+}
+
+/* Fails ADD 'add': undoes it up to 'step', answers with 'error' (which
+ * it frees) and forgets it. */
+static void
+pod_add_fail(struct pod_network *pn, struct pod_add *add,
+             enum add_step step, char *error)
+{
+    struct pod *pod = add->pod;
+    LOG_WARN("ADD %s/%s (container %s) failed: %s", pod->namespace,
+             pod->name, pod->container_id, error);
+    add_rollback(pn, step, pod, &add->ipreq);
+    cni_server_reply_error(add->request, CNI_ERR_CONFIG_INTERFACE_FAILURE,
+                           NULL, "%s", error);
+    free(error);
+    pod_add_remove(pn, add);
+    pod_free(pod);
+    pod_add_free(add);
+}
+
+/* Finishes ADD 'add', whose flows are installed: the Pod joins the local
+ * Pods, its address is announced and the runtime gets its result. */
+static void
+pod_add_complete(struct pod_network *pn, struct pod_add *add)
+{
+    struct pod *pod = add->pod;
+    char ip[ANTREA_IP_STRING_SIZE];
+    antrea_ip_to_string(&pod->address.ip, ip, sizeof ip);
+    LOG_INFO("ADD %s/%s (container %s): %s on port %s ofport %"PRIu32,
+             pod->namespace, pod->name, pod->container_id, ip,
+             pod->host_ifname, pod->ofport);
+
+    pod_insert(pn, pod);
+    garp_schedule(pn, pod);
+    struct cni_result result;
+    make_result(pn, pod, add->args, &add->pi, &add->gateway, &result);
+    cni_server_reply_result(add->request, &result);
+    cni_result_destroy(&result);
+    pod_add_remove(pn, add);
+    pod_add_free(add);
+}
+
+/* Returns the number of ADDs in progress in 'state'. */
+static size_t
+count_adds(const struct pod_network *pn, enum add_state state)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pn->n_adds; i++) {
+        n += pn->adds[i]->state == state;
+    }
+    return n;
+}
+
+/* Starts the transaction that adds the ports of the queued ADDs: all of
+ * them, or only the first one if it must go alone. */
+static void
+start_ports_txn(struct pod_network *pn)
+{
+    struct pod_add **batch = xmalloc(pn->n_adds * sizeof *batch);
+    size_t n = 0;
+    for (size_t i = 0; i < pn->n_adds; i++) {
+        struct pod_add *add = pn->adds[i];
+        if (add->state == ADD_QUEUED && (!add->solo || !n)) {
+            batch[n++] = add;
+            if (add->solo) {
+                break;
+            }
+        }
+    }
+    if (n > 1 && batch[0]->solo) {
+        n = 1;
+    }
+
+    struct aovs_port_batch_item *items = xcalloc(n, sizeof *items);
+    for (size_t i = 0; i < n; i++) {
+        items[i].settings = &batch[i]->settings;
+    }
+    char *error = NULL;
+    int retval = aovs_port_add_batch(bridge_ovsdb(pn->opts.bridge),
+                                     bridge_name(pn->opts.bridge), items, n,
+                                     &pn->txn, &error);
+    for (size_t i = 0; i < n; i++) {
+        struct pod_add *add = batch[i];
+        add->attempts++;
+        if (retval) {
+            pod_add_fail(pn, add, ADD_IFACE, xstrdup(error));
+        } else if (items[i].error) {
+            pod_add_fail(pn, add, ADD_IFACE, items[i].message);
+        } else {
+            add->state = ADD_IN_TXN;
+        }
+    }
+    LOG_DBG("ports transaction for %zu Pods started", n);
+    free(error);
+    free(items);
+    free(batch);
+}
+
+/* Follows the ports transaction in flight, if any. */
+static void
+follow_ports_txn(struct pod_network *pn)
+{
+    if (!pn->txn) {
+        return;
+    }
+    char *error = NULL;
+    int retval = aovs_txn_poll(pn->txn, &error);
+    if (retval == EINPROGRESS) {
+        return;
+    }
+    aovs_txn_destroy(pn->txn);
+    pn->txn = NULL;
+
+    size_t n = count_adds(pn, ADD_IN_TXN);
+    long long deadline = time_msec() + OFPORT_TIMEOUT_MS;
+    for (size_t i = 0; i < pn->n_adds; ) {
+        struct pod_add *add = pn->adds[i];
+        if (add->state != ADD_IN_TXN) {
+            i++;
+        } else if (!retval) {
+            add->state = ADD_WAIT_OFPORT;
+            add->deadline = deadline;
+            i++;
+        } else if ((retval == EAGAIN && add->attempts < MAX_TXN_ATTEMPTS)
+                   || (retval != EAGAIN && n > 1)) {
+            /* A conflict: build it again from the fresher replica.  A
+             * batch refused: find out whose port it was. */
+            add->state = ADD_QUEUED;
+            add->solo = add->solo || retval != EAGAIN;
+            i++;
+        } else {
+            pod_add_fail(pn, add, ADD_PORT, xstrdup(error));
+        }
+    }
+    free(error);
+}
+
+/* Moves the ADDs whose port got its ofport to ADD_READY; fails those
+ * whose interface OVS could not add or that waited too long. */
+static void
+collect_ofports(struct pod_network *pn)
+{
+    long long now = time_msec();
+    for (size_t i = 0; i < pn->n_adds; ) {
+        struct pod_add *add = pn->adds[i];
+        if (add->state != ADD_WAIT_OFPORT) {
+            i++;
+            continue;
+        }
+        int ofport;
+        char *error = NULL;
+        int retval = aovs_port_get_ofport(bridge_ovsdb(pn->opts.bridge),
+                                          add->pod->host_ifname, &ofport,
+                                          &error);
+        if (!retval) {
+            add->pod->ofport = ofport;
+            add->state = ADD_READY;
+            i++;
+        } else if (retval == EAGAIN && now < add->deadline) {
+            i++;
+        } else {
+            if (retval == EAGAIN) {
+                error = xasprintf("port %s: no OpenFlow port number after "
+                                  "%d ms; is ovs-vswitchd running?",
+                                  add->pod->host_ifname, OFPORT_TIMEOUT_MS);
+            }
+            pod_add_fail(pn, add, ADD_PORT, error);
+        }
+    }
+}
+
+/* Installs the flows of every ADD_READY ADD in one bundle and answers
+ * them; if the bundle fails for more than one Pod, tries them one by
+ * one, so that only the Pods at fault fail. */
+static void
+install_ready(struct pod_network *pn)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pn->n_adds; ) {
+        struct pod_add *add = pn->adds[i];
+        char *error = NULL;
+        if (add->state != ADD_READY) {
+            i++;
+        } else if (pod_declare_flows(pn, add->pod, &error)) {
+            pod_add_fail(pn, add, ADD_PORT, error);
+        } else {
+            n++;
+            i++;
+        }
+    }
+    if (!n) {
+        return;
+    }
+
+    char *error = NULL;
+    bool batch_ok = !bridge_commit(pn->opts.bridge, &error);
+    if (!batch_ok && n > 1) {
+        LOG_INFO("the bundle of %zu Pods failed (%s); installing them one "
+                 "by one", n, error);
+        for (size_t i = 0; i < pn->n_adds; i++) {
+            if (pn->adds[i]->state == ADD_READY) {
+                bridge_remove_flows(pn->opts.bridge, pn->adds[i]->pod->object);
+            }
+        }
+    }
+    for (size_t i = 0; i < pn->n_adds; ) {
+        struct pod_add *add = pn->adds[i];
+        if (add->state != ADD_READY) {
+            i++;
+            continue;
+        }
+        if (batch_ok) {
+            pod_add_complete(pn, add);
+            continue;
+        }
+        if (n > 1) {
+            free(error);
+            error = NULL;
+            if (!pod_declare_flows(pn, add->pod, &error)
+                && !bridge_commit(pn->opts.bridge, &error)) {
+                pod_add_complete(pn, add);
+                continue;
+            }
+        }
+        pod_add_fail(pn, add, ADD_FLOWS, error);
+        error = NULL;
+    }
+    free(error);
+}
+
+/* The CNI server's run step: moves the ADDs in progress on and sends the
+ * gratuitous ARPs that are due. */
+static void
+pod_network_run(void *pn_)
+{
+    struct pod_network *pn = pn_;
+
+    follow_ports_txn(pn);
+    if (!pn->txn && count_adds(pn, ADD_QUEUED)) {
+        start_ports_txn(pn);
+    }
+    collect_ofports(pn);
+    install_ready(pn);
+    garp_run(pn);
+}
+
+/* The CNI server's wait step. */
+static void
+pod_network_wait(void *pn_, struct event_loop *loop)
+{
+    struct pod_network *pn = pn_;
+
+    /* OVSDB updates (ofports) wake the loop through the bridge's OVSDB
+     * connection; the transaction's answer through aovs_txn_wait(). */
+    if (pn->txn) {
+        aovs_txn_wait(pn->txn);
+    }
+    for (size_t i = 0; i < pn->n_adds; i++) {
+        const struct pod_add *add = pn->adds[i];
+        if (add->state == ADD_WAIT_OFPORT) {
+            event_loop_timer_wait_until(loop, add->deadline);
+        } else if (add->state == ADD_QUEUED && !pn->txn) {
+            event_loop_immediate_wake(loop);
+        } else if (add->state == ADD_READY) {
+            event_loop_immediate_wake(loop);
+        }
+    }
+    for (size_t i = 0; i < pn->n_garps; i++) {
+        event_loop_timer_wait_until(loop, pn->garps[i].next);
+    }
+}
+
+/* Returns the ADD in progress for 'container_id', or NULL. */
+static struct pod_add *
+pod_add_find(const struct pod_network *pn, const char *container_id)
+{
+    for (size_t i = 0; i < pn->n_adds; i++) {
+        if (!strcmp(pn->adds[i]->pod->container_id, container_id)) {
+            return pn->adds[i];
+        }
+    }
+    return NULL;
+}
+
+/* CNI ADD: the quick steps, then the batch (pod_network_run()). */
 static void
 pod_add(void *pn_, struct cni_request *request,
         const struct cni_request_args *args)
@@ -379,7 +797,8 @@ pod_add(void *pn_, struct cni_request *request,
     const char *name = args->k8s && args->k8s->pod_name
                        ? args->k8s->pod_name : "";
 
-    if (pod_find(pn, args->container_id)) {
+    if (pod_find(pn, args->container_id)
+        || pod_add_find(pn, args->container_id)) {
         cni_server_reply_error(request, CNI_ERR_CONFIG_INTERFACE_FAILURE,
                                NULL, "container %s already has an "
                                "interface on this Node",
@@ -399,13 +818,16 @@ pod_add(void *pn_, struct cni_request *request,
     char *error = NULL;
 
     /* 1. The address. */
-    struct antrea_ipam_request ipreq;
-    ipam_request_init(pn, args, &ipreq);
+    struct pod_add *add = xcalloc(1, sizeof *add);
+    add->pod = pod;
+    add->request = request;
+    add->args = args;
+    ipam_request_init(pn, args, &add->ipreq);
     struct antrea_ipam_result ipres;
     memset(&ipres, 0, sizeof ipres);
     ipres.size = sizeof ipres;
     char msg[ANTREA_ERROR_SIZE] = "";
-    if (pn->opts.ipam->add(pn->opts.ipam_state, &ipreq, &ipres, msg)) {
+    if (pn->opts.ipam->add(pn->opts.ipam_state, &add->ipreq, &ipres, msg)) {
         code = CNI_ERR_IPAM_FAILURE;
         error = xasprintf("IPAM could not allocate an address: %s", msg);
         goto fail;
@@ -418,9 +840,9 @@ pod_add(void *pn_, struct cni_request *request,
         goto fail;
     }
     pod->address = ipres.addresses[0].address;
-    struct antrea_ip gateway = ipres.addresses[0].gateway;
-    if (!gateway.family) {
-        gateway = bridge_node_config(pn->opts.bridge)->gateway_ip;
+    add->gateway = ipres.addresses[0].gateway;
+    if (!add->gateway.family) {
+        add->gateway = bridge_node_config(pn->opts.bridge)->gateway_ip;
     }
 
     /* 2. The veth pair, configured inside the Pod. */
@@ -433,7 +855,7 @@ pod_add(void *pn_, struct cni_request *request,
         }
         routes[n_routes].dst = ipres.routes[i].dst;
         routes[n_routes].gateway = ipres.routes[i].gateway.family
-                                   ? ipres.routes[i].gateway : gateway;
+                                   ? ipres.routes[i].gateway : add->gateway;
         n_routes++;
     }
     struct pod_iface_config ic = {
@@ -445,75 +867,46 @@ pod_add(void *pn_, struct cni_request *request,
         .n_addresses = 1,
         .routes = routes,
         .n_routes = n_routes,
-        .default_gateway = gateway,
+        .default_gateway = add->gateway,
         .tx_csum_off = pn->opts.tx_csum_off,
     };
-    struct pod_iface pi;
-    if (pod_iface_create(&ic, &pi, &error)) {
+    if (pod_iface_create(&ic, &add->pi, &error)) {
         goto fail;
     }
-    step = ADD_IFACE;
-    memcpy(pod->mac, pi.container.mac, sizeof pod->mac);
+    memcpy(pod->mac, add->pi.container.mac, sizeof pod->mac);
 
-    /* 3. The OVS port. */
+    /* 3. The OVS port, flows and answer: in the next batch. */
     char mac[18], ip[ANTREA_IP_STRING_SIZE];
     format_mac(pod->mac, mac);
     antrea_ip_to_string(&pod->address.ip, ip, sizeof ip);
-    struct aovs_smap ids = AOVS_SMAP_INITIALIZER;
-    aovs_smap_add(&ids, "container-id", pod->container_id);
-    aovs_smap_add(&ids, "pod-name", name);
-    aovs_smap_add(&ids, "pod-namespace", ns);
-    aovs_smap_add(&ids, "ip-address", ip);
-    aovs_smap_add(&ids, "attached-mac", mac);
-    aovs_smap_add(&ids, "antrea-type", "container");
-    struct aovs_smap iface_ids = AOVS_SMAP_INITIALIZER;
-    aovs_smap_add(&iface_ids, "attached-mac", mac);
-    struct aovs_port_settings ps = {
-        .name = pod->host_ifname,
-        .external_ids = &ids,
-        .iface_external_ids = &iface_ids,
-    };
-    struct aovs_ovsdb *db = bridge_ovsdb(pn->opts.bridge);
-    int retval = aovs_port_add(db, bridge_name(pn->opts.bridge), &ps,
-                               &error);
-    aovs_smap_destroy(&ids);
-    aovs_smap_destroy(&iface_ids);
-    if (retval) {
-        goto fail;
+    aovs_smap_init(&add->ids);
+    aovs_smap_add(&add->ids, "container-id", pod->container_id);
+    aovs_smap_add(&add->ids, "pod-name", name);
+    aovs_smap_add(&add->ids, "pod-namespace", ns);
+    aovs_smap_add(&add->ids, "ip-address", ip);
+    aovs_smap_add(&add->ids, "attached-mac", mac);
+    aovs_smap_add(&add->ids, "antrea-type", "container");
+    aovs_smap_init(&add->iface_ids);
+    aovs_smap_add(&add->iface_ids, "attached-mac", mac);
+    add->settings.name = pod->host_ifname;
+    add->settings.external_ids = &add->ids;
+    add->settings.iface_external_ids = &add->iface_ids;
+    add->state = ADD_QUEUED;
+    if (pn->n_adds >= pn->allocated_adds) {
+        pn->adds = x2nrealloc(pn->adds, &pn->allocated_adds,
+                              sizeof *pn->adds);
     }
-    step = ADD_PORT;
-    int ofport;
-    if (aovs_port_wait_ofport(db, pod->host_ifname, &ofport, &error)) {
-        goto fail;
-    }
-    pod->ofport = ofport;
-
-    /* 4. The flows, installed before the answer. */
-    step = ADD_FLOWS;
-    if (pod_declare_flows(pn, pod, &error)
-        || bridge_commit(pn->opts.bridge, &error)) {
-        goto fail;
-    }
-
-    announce(args->netns, args->ifname, &pod->address.ip);
-    pod_insert(pn, pod);
-    LOG_INFO("ADD %s/%s (container %s): %s on port %s ofport %"PRIu32,
-             ns, name, pod->container_id, ip, pod->host_ifname,
-             pod->ofport);
-
-    struct cni_result result;
-    make_result(pn, pod, args, &pi, &gateway, &result);
-    cni_server_reply_result(request, &result);
-    cni_result_destroy(&result);
+    pn->adds[pn->n_adds++] = add;
     return;
 
 fail:
     LOG_WARN("ADD %s/%s (container %s) failed: %s", ns, name,
              args->container_id, error);
-    add_rollback(pn, step, pod, &ipreq);
+    add_rollback(pn, step, pod, &add->ipreq);
     cni_server_reply_error(request, code, NULL, "%s", error);
     free(error);
     pod_free(pod);
+    free(add);
 }
 
 /* CNI DEL: idempotent, also for containers never seen. */
@@ -528,6 +921,7 @@ pod_del(void *pn_, struct cni_request *request,
 
     if (pod) {
         strcpy(host_ifname, pod->host_ifname);
+        garp_cancel(pn, pod->ofport);
         bridge_remove_flows(pn->opts.bridge, pod->object);
         if (bridge_commit(pn->opts.bridge, &error)) {
             /* The desired table no longer has them; bridge_run()
@@ -672,6 +1066,8 @@ pod_network_cni_handler(void)
         .add = pod_add,
         .del = pod_del,
         .check = pod_check,
+        .run = pod_network_run,
+        .wait = pod_network_wait,
     };
     return &handler;
 }

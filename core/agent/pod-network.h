@@ -8,7 +8,15 @@
  * bridge as a port whose external_ids describe the Pod (Antrea's keys:
  * container-id, pod-name, pod-namespace, ip-address, attached-mac,
  * antrea-type=container), installs the Pod's flows and only then answers
- * with the CNI result; any failure undoes every step in reverse.  DEL
+ * with the CNI result; any failure undoes every step in reverse.  ADDs
+ * are asynchronous and batched: the quick steps (IPAM, veth) run as each
+ * request is dispatched, then the ports of all ADDs waiting go into one
+ * OVSDB transaction, their ofports arrive with OVSDB's update
+ * notifications, and their flows go into one bundle; each ADD is
+ * answered once its own flows are installed, and a Pod that fails in a
+ * batch is rolled back alone.  Its address is announced with
+ * GARP_DEFAULT_COUNT gratuitous ARPs on timers, injected into the
+ * pipeline from the Pod's port (no blocking, no namespace switch).  DEL
  * undoes it all and is idempotent (it works without the netns and for a
  * container never seen).  CHECK compares the Pod's interface with the
  * prevResult.

@@ -245,7 +245,8 @@ cni_server_socket_path(const struct cni_server *server)
 
 /* Does the work that is ready without blocking: accepts connections,
  * receives requests, sends replies, closes connections past their
- * deadline and dispatches requests to the handler. */
+ * deadline, dispatches requests to the handler, and lets the handler run
+ * (struct cni_server_handler's 'run'). */
 void
 cni_server_run(struct cni_server *server)
 {
@@ -289,6 +290,10 @@ cni_server_run(struct cni_server *server)
         server->n_pending--;
         dispatch(server, req);
     }
+
+    if (server->handler.run) {
+        server->handler.run(server->aux);
+    }
 }
 
 /* Registers with the loop what should wake it for 'server': its listening
@@ -320,6 +325,9 @@ cni_server_wait(struct cni_server *server)
     }
     if (server->n_pending) {
         event_loop_immediate_wake(server->loop);
+    }
+    if (server->handler.wait) {
+        server->handler.wait(server->aux, server->loop);
     }
 }
 

@@ -92,6 +92,14 @@ struct cni_server_handler {
                    const struct cni_request_args *);
     void (*gc)(void *aux, struct cni_request *,
                const struct cni_request_args *);
+
+    /* Optional event loop steps of a handler that works asynchronously:
+     * cni_server_run() calls 'run' after dispatching every pending request
+     * (so requests that arrived together can be handled as one batch),
+     * cni_server_wait() calls 'wait' with the server's loop.  Either may
+     * be NULL. */
+    void (*run)(void *aux);
+    void (*wait)(void *aux, struct event_loop *);
 };
 
 /* Settings; a member left 0 or NULL takes its default. */

@@ -43,6 +43,22 @@ struct aovs_ovsdb {
     int timeout_ms;             /* Bound on each blocking call. */
     unsigned int seqno;         /* Replica seqno at the last run. */
     int64_t wanted_cfg;         /* next_cfg of our last write, 0 if none. */
+    struct aovs_txn *async;     /* Asynchronous transaction in flight, or
+                                   NULL. */
+};
+
+/* An asynchronous transaction (see aovs-ovsdb.h). */
+struct aovs_txn {
+    struct aovs_ovsdb *db;      /* Its connection; NULL once the connection
+                                   is closed. */
+    struct ovsdb_idl_txn *txn;  /* The IDL transaction while in flight, then
+                                   NULL. */
+    bool incremented;           /* It increments next_cfg. */
+    bool sent;                  /* Committed once, i.e. sent. */
+    char *what;                 /* What it does, for messages. */
+    int error;                  /* EINPROGRESS while in flight, then its
+                                   outcome: 0 or an errno value. */
+    char *message;              /* With a nonzero outcome, the reason. */
 };
 
 /* Builds a transaction in 'txn' from the replica of 'db' and 'aux'.
@@ -69,6 +85,11 @@ static void port_from_row(const struct ovsrec_port *,
                           const struct ovsrec_bridge *, struct aovs_port *);
 static int interface_ofport(const struct ovsrec_interface *);
 static int compare_ports_by_name(const void *, const void *);
+static int txn_outcome(struct aovs_ovsdb *, struct ovsdb_idl_txn *,
+                       enum ovsdb_idl_txn_status, bool incremented,
+                       const char *what, char **errorp);
+static int async_step(struct aovs_txn *);
+static void async_finish(struct aovs_ovsdb *, long long deadline);
 
 /* Connects to the OVSDB server at 'remote' (e.g. "unix:/run/openvswitch/
  * db.sock"; see aovs_ovsdb_default_remote()) and waits, at most
@@ -125,6 +146,16 @@ void
 aovs_ovsdb_close(struct aovs_ovsdb *db)
 {
     if (db) {
+        struct aovs_txn *t = db->async;
+        if (t) {
+            ovsdb_idl_txn_destroy(t->txn);
+            t->txn = NULL;
+            t->db = NULL;
+            t->error = ECANCELED;
+            t->message = xasprintf("%s: the OVSDB connection was closed "
+                                   "before the answer", t->what);
+            db->async = NULL;
+        }
         ovsdb_idl_destroy(db->idl);
         free(db->remote);
         free(db);
@@ -825,6 +856,38 @@ aovs_port_wait_ofport(struct aovs_ovsdb *db, const char *name, int *ofportp,
     }
 }
 
+/* Reads, without waiting, the OpenFlow port number ovs-vswitchd gave the
+ * interface of port 'name' into '*ofportp'.  Returns 0 if it has one,
+ * EAGAIN if not yet, or (with a message in '*errorp', caller frees)
+ * ENOENT if there is no such port or EIO if ovs-vswitchd could not add
+ * the interface (the message quotes its error column). */
+int
+aovs_port_get_ofport(struct aovs_ovsdb *db, const char *name, int *ofportp,
+                     char **errorp)
+{
+    *ofportp = -1;
+    *errorp = NULL;
+    ovsdb_idl_run(db->idl);
+
+    const struct ovsrec_port *port = find_port(db->idl, name, NULL);
+    const struct ovsrec_interface *iface = port ? port_interface(port) : NULL;
+    if (!iface) {
+        *errorp = xasprintf("port %s: no such port", name);
+        return ENOENT;
+    }
+    int ofport = interface_ofport(iface);
+    if (ofport > 0) {
+        *ofportp = ofport;
+        return 0;
+    } else if (ofport < 0) {
+        *errorp = xasprintf("port %s: ovs-vswitchd could not add the "
+                            "interface: %s", name,
+                            iface->error ? iface->error : "no reason given");
+        return EIO;
+    }
+    return EAGAIN;
+}
+
 /* Frees the members of 'port' (which may be NULL), not 'port' itself. */
 void
 aovs_port_destroy(struct aovs_port *port)
@@ -939,6 +1002,7 @@ transact(struct aovs_ovsdb *db, const char *what, build_func *build,
     long long deadline = time_msec() + db->timeout_ms;
 
     *errorp = NULL;
+    async_finish(db, deadline);
     for (int attempt = 1; ; attempt++) {
         int error = wait_for_replica(db, deadline, what, errorp);
         if (error) {
@@ -970,71 +1034,343 @@ transact(struct aovs_ovsdb *db, const char *what, build_func *build,
             poll_block();
         }
 
-        switch (status) {
-        case TXN_SUCCESS:
-            if (ovs) {
-                int64_t cfg = ovsdb_idl_txn_get_increment_new_value(txn);
-                if (cfg > db->wanted_cfg) {
-                    db->wanted_cfg = cfg;
-                }
+        if (status == TXN_TRY_AGAIN && attempt < MAX_ATTEMPTS) {
+            /* The replica was out of date or the connection dropped: wait
+             * for news and build again. */
+            unsigned int seqno = ovsdb_idl_get_seqno(db->idl);
+            ovsdb_idl_txn_destroy(txn);
+            while (ovsdb_idl_get_seqno(db->idl) == seqno
+                   && time_msec() < deadline) {
+                ovsdb_idl_run(db->idl);
+                ovsdb_idl_wait(db->idl);
+                poll_timer_wait_until(deadline);
+                poll_block();
             }
-            /* Fall through. */
-        case TXN_UNCHANGED:
-            error = 0;
-            break;
-
-        case TXN_TRY_AGAIN:
-            if (attempt < MAX_ATTEMPTS) {
-                /* The replica was out of date or the connection dropped:
-                 * wait for news and build again. */
-                unsigned int seqno = ovsdb_idl_get_seqno(db->idl);
-                ovsdb_idl_txn_destroy(txn);
-                while (ovsdb_idl_get_seqno(db->idl) == seqno
-                       && time_msec() < deadline) {
-                    ovsdb_idl_run(db->idl);
-                    ovsdb_idl_wait(db->idl);
-                    poll_timer_wait_until(deadline);
-                    poll_block();
-                }
-                VLOG_DBG("%s: retrying (attempt %d)", what, attempt + 1);
-                continue;
-            }
+            VLOG_DBG("%s: retrying (attempt %d)", what, attempt + 1);
+            continue;
+        }
+        if (status == TXN_TRY_AGAIN) {
             *errorp = xasprintf("%s: the transaction kept conflicting with "
                                 "other changes (%d attempts)", what,
                                 attempt);
             error = EAGAIN;
-            break;
-
-        case TXN_ERROR:
-            *errorp = xasprintf("%s: the OVSDB server rejected the "
-                                "transaction: %s", what,
-                                ovsdb_idl_txn_get_error(txn));
-            error = EPROTO;
-            break;
-
-        case TXN_ABORTED:
-            *errorp = xasprintf("%s: the transaction was aborted", what);
-            error = ECANCELED;
-            break;
-
-        case TXN_UNCOMMITTED:
-        case TXN_INCOMPLETE:
-            *errorp = xasprintf("%s: no answer from the OVSDB server at %s "
-                                "within %d ms (the change may or may not "
-                                "have been made)", what, db->remote,
-                                db->timeout_ms);
-            error = ETIMEDOUT;
-            break;
-
-        case TXN_NOT_LOCKED:
-        default:
-            *errorp = xasprintf("%s: unexpected transaction status %s",
-                                what, ovsdb_idl_txn_status_to_string(status));
-            error = EPROTO;
-            break;
+        } else {
+            error = txn_outcome(db, txn, status, ovs != NULL, what, errorp);
         }
         ovsdb_idl_txn_destroy(txn);
         return error;
+    }
+}
+
+/* Turns the final 'status' of 'txn' (made by 'db' for 'what'; it
+ * increments next_cfg if 'incremented') into 0 or an errno value with a
+ * message in '*errorp', as described in aovs-ovsdb.h; TXN_TRY_AGAIN
+ * gives EAGAIN. */
+static int
+txn_outcome(struct aovs_ovsdb *db, struct ovsdb_idl_txn *txn,
+            enum ovsdb_idl_txn_status status, bool incremented,
+            const char *what, char **errorp)
+{
+    switch (status) {
+    case TXN_SUCCESS:
+        if (incremented) {
+            int64_t cfg = ovsdb_idl_txn_get_increment_new_value(txn);
+            if (cfg > db->wanted_cfg) {
+                db->wanted_cfg = cfg;
+            }
+        }
+        return 0;
+
+    case TXN_UNCHANGED:
+        return 0;
+
+    case TXN_TRY_AGAIN:
+        *errorp = xasprintf("%s: the transaction conflicted with other "
+                            "changes", what);
+        return EAGAIN;
+
+    case TXN_ERROR:
+        *errorp = xasprintf("%s: the OVSDB server rejected the "
+                            "transaction: %s", what,
+                            ovsdb_idl_txn_get_error(txn));
+        return EPROTO;
+
+    case TXN_ABORTED:
+        *errorp = xasprintf("%s: the transaction was aborted", what);
+        return ECANCELED;
+
+    case TXN_UNCOMMITTED:
+    case TXN_INCOMPLETE:
+        *errorp = xasprintf("%s: no answer from the OVSDB server at %s "
+                            "within %d ms (the change may or may not "
+                            "have been made)", what, db->remote,
+                            db->timeout_ms);
+        return ETIMEDOUT;
+
+    case TXN_NOT_LOCKED:
+    default:
+        *errorp = xasprintf("%s: unexpected transaction status %s",
+                            what, ovsdb_idl_txn_status_to_string(status));
+        return EPROTO;
+    }
+}
+
+/* Advances the asynchronous transaction 't' without blocking; once it is
+ * over, records its outcome and frees the connection for the next one.
+ * Returns its outcome, EINPROGRESS while in flight. */
+static int
+async_step(struct aovs_txn *t)
+{
+    if (t->error != EINPROGRESS) {
+        return t->error;
+    }
+    struct aovs_ovsdb *db = t->db;
+    if (t->sent) {
+        /* The answer arrives through the IDL (which must not run before
+         * the first commit, which sends the transaction). */
+        ovsdb_idl_run(db->idl);
+    }
+    t->sent = true;
+    enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(t->txn);
+    if (status == TXN_INCOMPLETE) {
+        return EINPROGRESS;
+    }
+    t->error = txn_outcome(db, t->txn, status, t->incremented, t->what,
+                           &t->message);
+    ovsdb_idl_txn_destroy(t->txn);
+    t->txn = NULL;
+    db->async = NULL;
+    return t->error;
+}
+
+/* Waits, until 'deadline' at most, for the asynchronous transaction in
+ * flight on 'db' (if any) to end; at the deadline it is given up with
+ * ETIMEDOUT.  Its owner reads the outcome with aovs_txn_poll(). */
+static void
+async_finish(struct aovs_ovsdb *db, long long deadline)
+{
+    struct aovs_txn *t = db->async;
+    if (!t) {
+        return;
+    }
+    while (async_step(t) == EINPROGRESS) {
+        if (time_msec() >= deadline) {
+            t->error = ETIMEDOUT;
+            t->message = xasprintf("%s: no answer from the OVSDB server "
+                                   "at %s within %d ms (the change may or "
+                                   "may not have been made)", t->what,
+                                   db->remote, db->timeout_ms);
+            ovsdb_idl_txn_destroy(t->txn);
+            t->txn = NULL;
+            db->async = NULL;
+            return;
+        }
+        ovsdb_idl_wait(db->idl);
+        ovsdb_idl_txn_wait(t->txn);
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
+}
+
+/* Sends 'txn', built on 'db' for 'what', as the connection's asynchronous
+ * transaction and returns its handle. */
+static struct aovs_txn *
+async_start(struct aovs_ovsdb *db, struct ovsdb_idl_txn *txn, char *what)
+{
+    struct aovs_txn *t = xzalloc(sizeof *t);
+    const struct ovsrec_open_vswitch *ovs
+        = ovsrec_open_vswitch_first(db->idl);
+    if (ovs) {
+        ovsdb_idl_txn_increment(txn, &ovs->header_,
+                                &ovsrec_open_vswitch_col_next_cfg, false);
+        t->incremented = true;
+    }
+    t->db = db;
+    t->txn = txn;
+    t->what = what;
+    t->error = EINPROGRESS;
+    db->async = t;
+    async_step(t);              /* Sends it. */
+    return t;
+}
+
+/* Checks that 'db' can take an asynchronous transaction now: none in
+ * flight and connected with a replica. */
+static int
+async_check(struct aovs_ovsdb *db, const char *what, char **errorp)
+{
+    if (db->async) {
+        *errorp = xasprintf("%s: another asynchronous OVSDB transaction is "
+                            "in flight", what);
+        return EBUSY;
+    }
+    ovsdb_idl_run(db->idl);
+    if (!ovsdb_idl_has_ever_connected(db->idl)
+        || !ovsdb_idl_is_connected(db->idl)) {
+        *errorp = xasprintf("%s: not connected to the OVSDB server at %s",
+                            what, db->remote);
+        return ENOTCONN;
+    }
+    return 0;
+}
+
+/* Starts one transaction that adds to bridge 'bridge' every port of the
+ * 'n' 'items' that can be added, without waiting for the answer.  A port
+ * that cannot (no name, a negative number, a name already used, also by
+ * an earlier item) is left out, with its 'error' and 'message' set; the
+ * others get 'error' 0.  Stores in '*txnp' the transaction to follow with
+ * aovs_txn_poll(), or NULL if no port was left to add, and returns 0; or
+ * returns EBUSY (another asynchronous transaction is in flight), ENOTCONN
+ * or ENOENT (no such bridge) with a message in '*errorp' and nothing
+ * sent.  Once the transaction succeeded, ovs-vswitchd gives the ports
+ * their OpenFlow numbers (aovs_port_get_ofport()). */
+int
+aovs_port_add_batch(struct aovs_ovsdb *db, const char *bridge,
+                    struct aovs_port_batch_item *items, size_t n,
+                    struct aovs_txn **txnp, char **errorp)
+{
+    *txnp = NULL;
+    *errorp = NULL;
+    for (size_t i = 0; i < n; i++) {
+        items[i].error = 0;
+        items[i].message = NULL;
+    }
+    char *what = xasprintf("adding %zu ports to bridge %s", n, bridge);
+    int error = async_check(db, what, errorp);
+    if (!error && !find_bridge(db->idl, bridge)) {
+        *errorp = xasprintf("%s: no such bridge", what);
+        error = ENOENT;
+    }
+    if (error) {
+        free(what);
+        return error;
+    }
+
+    struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(db->idl);
+    ovsdb_idl_txn_add_comment(txn, "antrea-c: %s", what);
+    size_t n_added = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct aovs_port_batch_item *item = &items[i];
+        const struct aovs_port_settings *settings = item->settings;
+        const char *name = settings->name;
+        if (!name || !*name) {
+            item->message = xasprintf("bridge %s: port with an empty name",
+                                      bridge);
+            item->error = EINVAL;
+            continue;
+        }
+        if (settings->ofport_request < 0 || settings->mtu_request < 0) {
+            item->message = xasprintf("port %s: ofport_request and "
+                                      "mtu_request must not be negative",
+                                      name);
+            item->error = EINVAL;
+            continue;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (!items[j].error && !strcmp(items[j].settings->name, name)) {
+                item->message = xasprintf("port %s: named twice in one "
+                                          "batch", name);
+                item->error = EEXIST;
+                break;
+            }
+        }
+        if (item->error) {
+            continue;
+        }
+        struct port_addition aux = { bridge, settings };
+        item->error = build_add_port(db, txn, &aux, &item->message);
+        if (!item->error) {
+            n_added++;
+        }
+    }
+    if (!n_added) {
+        ovsdb_idl_txn_destroy(txn);
+        free(what);
+        return 0;
+    }
+    *txnp = async_start(db, txn, what);
+    return 0;
+}
+
+/* Starts one transaction that deletes the ports named in 'names' ('n' of
+ * them; names of ports that do not exist are skipped), without waiting
+ * for the answer.  Stores the transaction in '*txnp' (NULL if there was
+ * nothing to delete) and returns 0, or EBUSY or ENOTCONN with a message
+ * and nothing sent. */
+int
+aovs_port_delete_batch(struct aovs_ovsdb *db, const char *const *names,
+                       size_t n, struct aovs_txn **txnp, char **errorp)
+{
+    *txnp = NULL;
+    *errorp = NULL;
+    char *what = xasprintf("deleting %zu ports", n);
+    int error = async_check(db, what, errorp);
+    if (error) {
+        free(what);
+        return error;
+    }
+
+    struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(db->idl);
+    ovsdb_idl_txn_add_comment(txn, "antrea-c: %s", what);
+    size_t n_deleted = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *msg = NULL;
+        if (!build_delete_port(db, txn, names[i], &msg)) {
+            n_deleted++;
+        }
+        free(msg);
+    }
+    if (!n_deleted) {
+        ovsdb_idl_txn_destroy(txn);
+        free(what);
+        return 0;
+    }
+    *txnp = async_start(db, txn, what);
+    return 0;
+}
+
+/* Returns the outcome of 't' without blocking: EINPROGRESS while the
+ * server has not answered, then 0 or an error as described in
+ * aovs-ovsdb.h (EAGAIN: the replica was out of date; build the batch
+ * again once it has changed), with a message in '*errorp' (caller
+ * frees). */
+int
+aovs_txn_poll(struct aovs_txn *t, char **errorp)
+{
+    *errorp = NULL;
+    int error = t->db ? async_step(t) : t->error;
+    if (error && error != EINPROGRESS) {
+        *errorp = xstrdup(t->message ? t->message : t->what);
+    }
+    return error;
+}
+
+/* Registers 't' with OVS's poll loop: the next aovs_poll() wakes when its
+ * outcome may have changed. */
+void
+aovs_txn_wait(const struct aovs_txn *t)
+{
+    if (t->txn) {
+        ovsdb_idl_wait(t->db->idl);
+        ovsdb_idl_txn_wait(t->txn);
+    } else {
+        poll_immediate_wake();
+    }
+}
+
+/* Frees 't'.  One still in flight is abandoned: the server may or may not
+ * make the change.  NULL is ignored. */
+void
+aovs_txn_destroy(struct aovs_txn *t)
+{
+    if (t) {
+        if (t->txn) {
+            ovsdb_idl_txn_destroy(t->txn);
+            t->db->async = NULL;
+        }
+        free(t->what);
+        free(t->message);
+        free(t);
     }
 }
 

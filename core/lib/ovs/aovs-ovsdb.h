@@ -109,6 +109,22 @@ struct aovs_port_list {
     size_t n;                   /* Number of ports. */
 };
 
+/* One port of aovs_port_add_batch(). */
+struct aovs_port_batch_item {
+    const struct aovs_port_settings *settings; /* The port; required. */
+    int error;                  /* Out: 0 if the port is in the
+                                   transaction, else why it is not (EINVAL,
+                                   EEXIST, ENOENT as for aovs_port_add()). */
+    char *message;              /* Out: with 'error', a message naming the
+                                   port (caller frees); else NULL. */
+};
+
+/* An asynchronous transaction (aovs_port_add_batch(),
+ * aovs_port_delete_batch()).  At most one is in flight per connection; a
+ * synchronous write first waits for it to finish (within the handle's
+ * timeout), so the two never interleave. */
+struct aovs_txn;
+
 /* Connection. */
 int aovs_ovsdb_open(const char *remote, int timeout_ms,
                     struct aovs_ovsdb **dbp, char **errorp);
@@ -148,7 +164,19 @@ int aovs_port_list(struct aovs_ovsdb *, const char *bridge,
                    struct aovs_port_list *);
 int aovs_port_wait_ofport(struct aovs_ovsdb *, const char *name,
                           int *ofportp, char **errorp);
+int aovs_port_get_ofport(struct aovs_ovsdb *, const char *name,
+                         int *ofportp, char **errorp);
 void aovs_port_destroy(struct aovs_port *);
+
+/* Batches: many ports in one transaction, without blocking. */
+int aovs_port_add_batch(struct aovs_ovsdb *, const char *bridge,
+                        struct aovs_port_batch_item *items, size_t n,
+                        struct aovs_txn **txnp, char **errorp);
+int aovs_port_delete_batch(struct aovs_ovsdb *, const char *const *names,
+                           size_t n, struct aovs_txn **txnp, char **errorp);
+int aovs_txn_poll(struct aovs_txn *, char **errorp);
+void aovs_txn_wait(const struct aovs_txn *);
+void aovs_txn_destroy(struct aovs_txn *);
 void aovs_port_list_destroy(struct aovs_port_list *);
 
 #endif /* aovs-ovsdb.h */

@@ -39,6 +39,7 @@
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-print.h"
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofp-util.h"
@@ -297,6 +298,41 @@ aovs_switch_wait_ready(struct aovs_switch *sw, char **errorp)
     int error = wait_ready(sw, &call);
     call_end(sw);
     return error;
+}
+
+/* Sends the 'size' bytes of Ethernet frame 'packet' into the bridge's
+ * pipeline (table 0) as if it had arrived on OpenFlow port 'in_port', as
+ * an OpenFlow packet-out, without waiting for anything (a switch that
+ * refuses it logs an error).  Returns 0, or ENOTCONN with a message in
+ * '*errorp' (caller frees) if the connection is not ready. */
+int
+aovs_switch_packet_out(struct aovs_switch *sw, uint32_t in_port,
+                       const void *packet, size_t size, char **errorp)
+{
+    *errorp = NULL;
+    if (!aovs_switch_is_ready(sw)) {
+        *errorp = xasprintf("%s: cannot send a packet: not connected",
+                            sw->target);
+        return ENOTCONN;
+    }
+
+    uint64_t stub[64 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    ofpact_put_OUTPUT(&ofpacts)->port = OFPP_TABLE;
+    struct ofputil_packet_out po = {
+        .packet = packet,
+        .packet_len = size,
+        .buffer_id = UINT32_MAX,
+        .ofpacts = ofpacts.data,
+        .ofpacts_len = ofpacts.size,
+    };
+    match_init_catchall(&po.flow_metadata);
+    match_set_in_port(&po.flow_metadata, OFP_PORT_C(in_port));
+    enum ofputil_protocol protocol
+        = ofputil_protocol_from_ofp_version(rconn_get_version(sw->rconn));
+    send_msg(sw, ofputil_encode_packet_out(&po, protocol));
+    ofpbuf_uninit(&ofpacts);
+    return 0;
 }
 
 /* Returns the round number 'sw' puts in new cookies. */

@@ -113,6 +113,9 @@ int aovs_switch_commit(struct aovs_switch *, const struct aovs_flow_table *,
 int aovs_switch_delete_stale(struct aovs_switch *,
                              struct aovs_commit_stats *, char **errorp);
 
+int aovs_switch_packet_out(struct aovs_switch *, uint32_t in_port,
+                           const void *packet, size_t size, char **errorp);
+
 int aovs_switch_dump_flows(struct aovs_switch *, struct aovs_flow_dump *,
                            char **errorp);
 void aovs_flow_dump_destroy(struct aovs_flow_dump *);
