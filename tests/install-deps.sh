@@ -12,7 +12,7 @@ set -eu
 build_packages="build-essential autoconf automake libtool pkg-config
 libltdl-dev libyaml-dev libjansson-dev libcurl4-openssl-dev
 libprotobuf-c-dev protobuf-c-compiler libnl-3-dev libnl-route-3-dev
-libip4tc-dev libmicrohttpd-dev libcriterion-dev
+libip4tc-dev libmicrohttpd-dev libgnutls28-dev libcriterion-dev
 openvswitch-source libssl-dev libcap-ng-dev python3"
 
 # To run: the OVS daemons, iproute2 and the reference CNI plugins (the

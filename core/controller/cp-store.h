@@ -71,7 +71,9 @@ typedef void cp_ended_func(void *aux);
  * every member, for antctl and the status page).  Before returning, it
  * delivers every selected object as ADDED, then one BOOKMARK; later changes
  * follow as ADDED, MODIFIED (full NetworkPolicy, or a group patch with the
- * added and removed members) and DELETED. */
+ * added and removed members) and DELETED.  Returns NULL if the watcher
+ * refused a frame of the initial set (the 'ended' callback has then been
+ * called, as for any ended watch). */
 struct cp_watch *cp_store_watch(struct cp_store *, enum cp_resource,
                                 const char *node_name, cp_deliver_func *,
                                 cp_ended_func *, void *aux);
@@ -94,5 +96,121 @@ uint8_t *cp_store_get(struct cp_store *, enum cp_resource, const char *name,
 /* The number of objects of 'resource' and of open watches. */
 size_t cp_store_count(const struct cp_store *, enum cp_resource);
 size_t cp_store_n_watches(const struct cp_store *);
+
+/* Creating and changing the store: the policy computation's side.
+ *
+ * Every mutation below takes the next resourceVersion (one counter for
+ * the whole store, starting at 1), updates the object and its span, and
+ * sends each watcher of the object's resource what changed for its Node
+ * before returning: ADDED when the object enters the watcher's view,
+ * MODIFIED when it stays in view and changed (a NetworkPolicy whose
+ * content did not change sends nothing; a group sends a patch, nothing if
+ * its patch for that Node is empty), DELETED when it leaves the view. */
+
+struct AntreaCp__NetworkPolicy;
+
+/* Creates an empty store. */
+struct cp_store *cp_store_create(void);
+
+/* Ends every watch (calling its 'ended' callback) and frees the store.
+ * Accepts NULL. */
+void cp_store_destroy(struct cp_store *);
+
+/* The store's current resourceVersion (0 before the first mutation). */
+uint64_t cp_store_resource_version(const struct cp_store *);
+
+/* Protocols of named ports, as in controlplane.proto's Protocol. */
+enum cp_protocol {
+    CP_PROTOCOL_TCP = 1,
+    CP_PROTOCOL_UDP = 2,
+    CP_PROTOCOL_SCTP = 3
+};
+
+/* A named container port of a group member. */
+struct cp_named_port {
+    const char *name;               /* the port's name (IANA_SVC_NAME) */
+    int32_t port;                   /* container port, 1..65535 */
+    enum cp_protocol protocol;      /* its protocol */
+};
+
+/* At most this many IPs per member (one IPv4 and one IPv6). */
+#define CP_MEMBER_MAX_IPS 2
+
+/* One IP address in network order. */
+struct cp_ip {
+    uint8_t len;                    /* 4 or 16 */
+    uint8_t addr[16];               /* the first 'len' bytes are used */
+};
+
+/* A Pod as a member of a group, as the computation passes it in.  The
+ * store copies what it keeps.  A member is identified within a group by
+ * its namespace and name. */
+struct cp_member {
+    const char *pod_namespace;      /* the Pod's namespace */
+    const char *pod_name;           /* the Pod's name */
+    const char *node;               /* its Node; must be set for the members
+                                       of an AppliedToGroup */
+    size_t n_ips;                   /* IPs in 'ips', 0..CP_MEMBER_MAX_IPS */
+    struct cp_ip ips[CP_MEMBER_MAX_IPS]; /* the Pod's IPs */
+    const struct cp_named_port *ports;   /* its named container ports */
+    size_t n_ports;                 /* elements in 'ports' */
+};
+
+/* A change to one group. */
+struct cp_group_update {
+    const struct cp_member *removed; /* members to remove, by namespace and
+                                        name (the other fields are ignored;
+                                        absent members are ignored too) */
+    size_t n_removed;               /* elements in 'removed' */
+    const struct cp_member *added;  /* members to add or replace */
+    size_t n_added;                 /* elements in 'added' */
+    bool set_span;                  /* AddressGroups: replace the span with
+                                       'span' (an AppliedToGroup's span is
+                                       always the Nodes of its members) */
+    const uint32_t *span;           /* Node ids (cp_store_node_id()), in any
+                                       order; duplicates are allowed */
+    size_t n_span;                  /* elements in 'span' */
+};
+
+/* Returns the store's id for Node 'name' (small integers from 0, stable
+ * for the life of the store), creating it on first use.  Spans are passed
+ * as ids so that large spans are not looked up by name each time. */
+uint32_t cp_store_node_id(struct cp_store *, const char *name);
+
+/* Returns the name of Node 'id'. */
+const char *cp_store_node_name(const struct cp_store *, uint32_t id);
+
+/* Creates group 'name' of 'resource' (CP_RESOURCE_ADDRESS_GROUPS or
+ * CP_RESOURCE_APPLIED_TO_GROUPS) if it does not exist, with no members and
+ * an empty span, then applies 'update' (removals first) in one
+ * resourceVersion.  'update' may be NULL. */
+void cp_store_update_group(struct cp_store *, enum cp_resource,
+                           const char *name,
+                           const struct cp_group_update *update);
+
+/* Creates or replaces the NetworkPolicy 'np' (its metadata->name is the
+ * key; its metadata->resource_version is ignored and set by the store)
+ * with span 'span' (Node ids, in any order).  The store keeps a copy.
+ * Returns false, storing nothing, if 'np' has no metadata or no name. */
+bool cp_store_put_network_policy(struct cp_store *,
+                                 const struct AntreaCp__NetworkPolicy *np,
+                                 const uint32_t *span, size_t n_span);
+
+/* Deletes object 'name' of 'resource'; returns false if there was none. */
+bool cp_store_delete(struct cp_store *, enum cp_resource, const char *name);
+
+/* Returns true if object 'name' of 'resource' exists. */
+bool cp_store_contains(const struct cp_store *, enum cp_resource,
+                       const char *name);
+
+/* Returns true if the span of object 'name' of 'resource' holds Node
+ * 'node'. */
+bool cp_store_span_has(const struct cp_store *, enum cp_resource,
+                       const char *name, const char *node);
+
+/* Returns the number of Nodes in the span of object 'name' of 'resource'
+ * (0 if there is no such object). */
+size_t cp_store_span_size(const struct cp_store *, enum cp_resource,
+                          const char *name);
 
 #endif /* cp-store.h */

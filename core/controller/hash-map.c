@@ -1,0 +1,265 @@
+/*
+ * Copyright (c) 2026 The antrea-c authors.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Open-addressing hash tables (hash-map.h): linear probing at a load
+ * factor of at most 1/2, backward-shift deletion.
+ */
+
+#include <config.h>
+
+#include "hash-map.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Finishes a hash so that its low bits, which pick the slot, depend on
+ * every input bit (murmur3's finaliser). */
+static uint32_t
+hash_finish(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6b;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35;
+    h ^= h >> 16;
+    return h;
+}
+
+uint32_t
+hash_bytes(const void *p_, size_t n, uint32_t basis)
+{
+    const uint8_t *p = p_;
+    uint32_t h = 2166136261u ^ basis;
+
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ p[i]) * 16777619u;
+    }
+    return hash_finish(h);
+}
+
+uint32_t
+hash_string(const char *s, uint32_t basis)
+{
+    return hash_bytes(s, strlen(s), basis);
+}
+
+/* Returns the hash of pointer 'p'. */
+static uint32_t
+hash_pointer(const void *p)
+{
+    uint64_t x = (uintptr_t) p;
+
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    return (uint32_t) x;
+}
+
+void
+str_map_init(struct str_map *map)
+{
+    map->slots = NULL;
+    map->mask = 0;
+    map->n = 0;
+}
+
+void
+str_map_destroy(struct str_map *map)
+{
+    if (map) {
+        free(map->slots);
+        str_map_init(map);
+    }
+}
+
+/* Returns the slot that holds 'key' (hash 'hash') or the empty slot where
+ * it would go.  The map must have slots. */
+static struct str_map_slot *
+str_map_find_slot(const struct str_map *map, const char *key, uint32_t hash)
+{
+    for (size_t i = hash & map->mask; ; i = (i + 1) & map->mask) {
+        struct str_map_slot *slot = &map->slots[i];
+
+        if (!slot->key
+            || (slot->hash == hash && !strcmp(slot->key, key))) {
+            return slot;
+        }
+    }
+}
+
+void *
+str_map_get(const struct str_map *map, const char *key)
+{
+    if (!map->n) {
+        return NULL;
+    }
+    struct str_map_slot *slot = str_map_find_slot(map, key,
+                                                  hash_string(key, 0));
+    return slot->key ? slot->value : NULL;
+}
+
+/* Doubles the number of slots of 'map' (or creates the first ones). */
+static void
+str_map_grow(struct str_map *map)
+{
+    struct str_map_slot *old = map->slots;
+    size_t old_n_slots = old ? map->mask + 1 : 0;
+    size_t n_slots = old_n_slots ? old_n_slots * 2 : 8;
+
+    map->slots = xcalloc(n_slots, sizeof *map->slots);
+    map->mask = n_slots - 1;
+    for (size_t i = 0; i < old_n_slots; i++) {
+        if (old[i].key) {
+            *str_map_find_slot(map, old[i].key, old[i].hash) = old[i];
+        }
+    }
+    free(old);
+}
+
+void *
+str_map_put(struct str_map *map, const char *key, void *value)
+{
+    if (!map->slots || (map->n + 1) * 2 > map->mask + 1) {
+        str_map_grow(map);
+    }
+
+    uint32_t hash = hash_string(key, 0);
+    struct str_map_slot *slot = str_map_find_slot(map, key, hash);
+    void *old = slot->key ? slot->value : NULL;
+    if (!slot->key) {
+        map->n++;
+    }
+    slot->key = key;
+    slot->value = value;
+    slot->hash = hash;
+    return old;
+}
+
+void *
+str_map_remove(struct str_map *map, const char *key)
+{
+    if (!map->n) {
+        return NULL;
+    }
+
+    struct str_map_slot *slot = str_map_find_slot(map, key,
+                                                  hash_string(key, 0));
+    if (!slot->key) {
+        return NULL;
+    }
+    void *value = slot->value;
+    map->n--;
+
+    /* Backward-shift: move later members of the probe run into the hole
+     * when their home slot does not lie after the hole. */
+    size_t hole = slot - map->slots;
+    for (size_t i = (hole + 1) & map->mask; map->slots[i].key;
+         i = (i + 1) & map->mask) {
+        size_t home = map->slots[i].hash & map->mask;
+        if (((i - home) & map->mask) >= ((i - hole) & map->mask)) {
+            map->slots[hole] = map->slots[i];
+            hole = i;
+        }
+    }
+    map->slots[hole].key = NULL;
+    map->slots[hole].value = NULL;
+    return value;
+}
+
+void
+ptr_set_init(struct ptr_set *set)
+{
+    set->slots = NULL;
+    set->mask = 0;
+    set->n = 0;
+}
+
+void
+ptr_set_destroy(struct ptr_set *set)
+{
+    if (set) {
+        free(set->slots);
+        ptr_set_init(set);
+    }
+}
+
+/* Returns the index of the slot holding 'p' or of the empty slot where it
+ * would go.  The set must have slots. */
+static size_t
+ptr_set_find_slot(const struct ptr_set *set, const void *p)
+{
+    for (size_t i = hash_pointer(p) & set->mask; ;
+         i = (i + 1) & set->mask) {
+        if (!set->slots[i] || set->slots[i] == p) {
+            return i;
+        }
+    }
+}
+
+/* Doubles the number of slots of 'set' (or creates the first ones). */
+static void
+ptr_set_grow(struct ptr_set *set)
+{
+    void **old = set->slots;
+    size_t old_n_slots = old ? set->mask + 1 : 0;
+    size_t n_slots = old_n_slots ? old_n_slots * 2 : 4;
+
+    set->slots = xcalloc(n_slots, sizeof *set->slots);
+    set->mask = n_slots - 1;
+    for (size_t i = 0; i < old_n_slots; i++) {
+        if (old[i]) {
+            set->slots[ptr_set_find_slot(set, old[i])] = old[i];
+        }
+    }
+    free(old);
+}
+
+bool
+ptr_set_add(struct ptr_set *set, void *p)
+{
+    if (!set->slots || (set->n + 1) * 2 > set->mask + 1) {
+        ptr_set_grow(set);
+    }
+    size_t i = ptr_set_find_slot(set, p);
+    if (set->slots[i]) {
+        return false;
+    }
+    set->slots[i] = p;
+    set->n++;
+    return true;
+}
+
+bool
+ptr_set_contains(const struct ptr_set *set, const void *p)
+{
+    return set->n && set->slots[ptr_set_find_slot(set, p)];
+}
+
+bool
+ptr_set_remove(struct ptr_set *set, const void *p)
+{
+    if (!set->n) {
+        return false;
+    }
+    size_t hole = ptr_set_find_slot(set, p);
+    if (!set->slots[hole]) {
+        return false;
+    }
+    set->n--;
+    for (size_t i = (hole + 1) & set->mask; set->slots[i];
+         i = (i + 1) & set->mask) {
+        size_t home = hash_pointer(set->slots[i]) & set->mask;
+        if (((i - home) & set->mask) >= ((i - hole) & set->mask)) {
+            set->slots[hole] = set->slots[i];
+            hole = i;
+        }
+    }
+    set->slots[hole] = NULL;
+    if (!set->n) {
+        ptr_set_destroy(set);
+    }
+    return true;
+}

@@ -1,0 +1,1576 @@
+/*
+ * Copyright (c) 2026 The antrea-c authors.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The NetworkPolicy computation (np-compute.h).
+ *
+ * Objects: 'struct ns' (a Namespace, known or only referenced), 'struct
+ * pod', 'struct group' (one normalised selector; it serves as the
+ * AppliedToGroup and/or the AddressGroup of that name) and 'struct policy'.
+ *
+ * Indexes, so that no event scans every policy or group:
+ *   - per Namespace: its Pods, its Pods by label "key\037value", the
+ *     namespace-local groups by one label of their selector (or in
+ *     'wild_groups' when the selector has no usable equality), and the
+ *     namespaceSelector groups that currently select the Namespace;
+ *   - global: namespaceSelector groups by one label of their
+ *     namespaceSelector (or 'nssel_wild'), Namespaces by label.
+ *
+ * Spans: a group's member Nodes are counted ('member_nodes'); a policy's
+ * span is the member Nodes of its AppliedToGroup; an AddressGroup's span
+ * is the union of the spans of the AppliedToGroups linked to it through
+ * some policy ('links' counts the policies per AppliedToGroup ->
+ * AddressGroup pair), counted in 'ag_span'.  A Node entering or leaving an
+ * AppliedToGroup therefore updates only its linked AddressGroups, however
+ * many policies share them.
+ *
+ * Pending work: groups and policies are queued in 'dirty_groups' and
+ * 'dirty_policies'; each group remembers the Pods to resend ('dirty_pods')
+ * and the store (which diffs members by Pod) turns them into patches at
+ * np_engine_flush().
+ */
+
+#include <config.h>
+
+#include "np-compute.h"
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controlplane.pb-c.h"
+#include "cp-store.h"
+#include "hash-map.h"
+#include "k8s-objects.h"
+#include "label-selector.h"
+#include "log.h"
+#include "util.h"
+
+LOG_DEFINE_THIS_MODULE(np-compute);
+
+#define NO_NODE UINT32_MAX
+
+/* A set of Node ids with a count each. */
+struct nodeset {
+    uint32_t *ids;              /* ascending */
+    uint32_t *counts;           /* in parallel with 'ids', all > 0 */
+    size_t n;                   /* elements */
+    size_t allocated;           /* capacity */
+};
+
+/* A set of objects under one index key. */
+struct bucket {
+    char *key;                  /* the index key */
+    struct ptr_set set;         /* the objects */
+};
+
+/* A Namespace. */
+struct ns {
+    char *name;                 /* its name */
+    struct k8s_namespace *obj;  /* NULL if not (or no longer) known */
+    struct ptr_set pods;        /* its Pods */
+    struct str_map pods_by_label; /* "k\037v" -> bucket of Pods */
+    struct str_map group_index; /* "k\037v" -> bucket of local groups */
+    struct ptr_set wild_groups; /* local groups not in 'group_index' */
+    struct ptr_set nssel_groups; /* namespaceSelector groups selecting it */
+};
+
+/* A Pod. */
+struct pod {
+    char *key;                  /* "namespace/name" */
+    struct k8s_pod *obj;        /* the Pod */
+    struct ns *ns;              /* its Namespace */
+    uint32_t node;              /* store Node id, NO_NODE */
+    struct ptr_set groups;      /* groups it is a member of */
+    bool deleted;               /* deleted, freed at the next flush */
+};
+
+/* A link from an AppliedToGroup to an AddressGroup. */
+struct link {
+    struct group *ag;           /* the AddressGroup */
+    size_t count;               /* policies that make this link */
+};
+
+/* A group: one normalised selector. */
+struct group {
+    char *key;                  /* the normalised selector */
+    char uuid[37];              /* its name in the store */
+    struct ns *ns;              /* namespace-local group: its Namespace */
+    struct label_selector *pod_sel; /* NULL: every Pod */
+    struct label_selector *ns_sel;  /* namespaceSelector group: the
+                                       selector, else NULL */
+    struct ptr_set matched_ns;  /* namespaceSelector group: selected
+                                   Namespaces */
+    struct ptr_set members;     /* Pods selected */
+    struct nodeset member_nodes; /* Nodes of the members, counted */
+    struct ptr_set atg_policies; /* policies applied to this group */
+    struct ptr_set ag_policies; /* policies with this group as a peer */
+    struct link *links;         /* AddressGroups linked (as an ATG) */
+    size_t n_links;             /* elements in 'links' */
+    size_t allocated_links;     /* capacity of 'links' */
+    struct nodeset ag_span;     /* as an AddressGroup: span, counted by
+                                   linked AppliedToGroups */
+    struct ptr_set dirty_pods;  /* Pods to resend to the store */
+    bool in_store_atg;          /* present as an AppliedToGroup */
+    bool in_store_ag;           /* present as an AddressGroup */
+    bool ag_span_dirty;         /* 'ag_span' changed since the flush */
+    bool atg_span_dirty;        /* member Nodes changed since the flush */
+    bool all_pods_dirty;        /* resend every member */
+};
+
+/* A Kubernetes NetworkPolicy. */
+struct policy {
+    char *key;                  /* "namespace/name" */
+    struct k8s_network_policy *obj; /* the policy */
+    struct group *atg;          /* its AppliedToGroup */
+    struct group **ags;         /* its AddressGroups, unique */
+    size_t n_ags;               /* elements in 'ags' */
+    bool in_store;              /* written into the store */
+};
+
+/* The engine. */
+struct np_engine {
+    struct cp_store *store;     /* where results go */
+    np_invalid_func *invalid;   /* reports invalid policies */
+    void *aux;                  /* for 'invalid' */
+    struct str_map namespaces;  /* name -> struct ns */
+    struct str_map pods;        /* "ns/name" -> struct pod */
+    struct str_map groups;      /* normalised selector -> struct group */
+    struct str_map policies;    /* "ns/name" -> struct policy */
+    struct str_map nssel_index; /* "k\037v" -> bucket of nssel groups */
+    struct ptr_set nssel_wild;  /* nssel groups not in 'nssel_index' */
+    struct str_map ns_by_label; /* "k\037v" -> bucket of struct ns */
+    struct ptr_set dirty_groups; /* groups with pending work */
+    struct ptr_set dirty_policies; /* policies to rewrite */
+    struct ptr_set dead_pods;   /* deleted Pods to free at the flush */
+};
+
+/* Node sets. */
+
+/* Returns the index of 'id' in 'set' or where it goes; '*found'. */
+static size_t
+nodeset_find(const struct nodeset *set, uint32_t id, bool *found)
+{
+    size_t lo = 0, hi = set->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (set->ids[mid] < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    *found = lo < set->n && set->ids[lo] == id;
+    return lo;
+}
+
+/* Counts 'id' once more; returns true if it is new in 'set'. */
+static bool
+nodeset_add(struct nodeset *set, uint32_t id)
+{
+    bool found;
+    size_t i = nodeset_find(set, id, &found);
+
+    if (found) {
+        set->counts[i]++;
+        return false;
+    }
+    if (set->n >= set->allocated) {
+        size_t allocated = set->allocated;
+        set->ids = x2nrealloc(set->ids, &allocated, sizeof *set->ids);
+        set->counts = xrealloc(set->counts, allocated * sizeof *set->counts);
+        set->allocated = allocated;
+    }
+    memmove(&set->ids[i + 1], &set->ids[i], (set->n - i) * sizeof *set->ids);
+    memmove(&set->counts[i + 1], &set->counts[i],
+            (set->n - i) * sizeof *set->counts);
+    set->ids[i] = id;
+    set->counts[i] = 1;
+    set->n++;
+    return true;
+}
+
+/* Counts 'id' once less; returns true if it left 'set'. */
+static bool
+nodeset_remove(struct nodeset *set, uint32_t id)
+{
+    bool found;
+    size_t i = nodeset_find(set, id, &found);
+
+    if (!found || --set->counts[i]) {
+        return false;
+    }
+    memmove(&set->ids[i], &set->ids[i + 1],
+            (set->n - i - 1) * sizeof *set->ids);
+    memmove(&set->counts[i], &set->counts[i + 1],
+            (set->n - i - 1) * sizeof *set->counts);
+    set->n--;
+    return true;
+}
+
+/* Frees what 'set' holds. */
+static void
+nodeset_destroy(struct nodeset *set)
+{
+    free(set->ids);
+    free(set->counts);
+    memset(set, 0, sizeof *set);
+}
+
+/* Buckets (index entries). */
+
+/* Returns the index key of label 'key'='value', malloc'd. */
+static char *
+label_key(const char *key, const char *value)
+{
+    return xasprintf("%s\037%s", key, value);
+}
+
+/* Adds 'obj' to the bucket of 'key' in 'index' (taking 'key'). */
+static void
+index_add(struct str_map *index, char *key, void *obj)
+{
+    struct bucket *b = str_map_get(index, key);
+
+    if (!b) {
+        b = xcalloc(1, sizeof *b);
+        b->key = key;
+        str_map_put(index, b->key, b);
+    } else {
+        free(key);
+    }
+    ptr_set_add(&b->set, obj);
+}
+
+/* Removes 'obj' from the bucket of 'key' in 'index' (taking 'key'). */
+static void
+index_remove(struct str_map *index, char *key, void *obj)
+{
+    struct bucket *b = str_map_get(index, key);
+
+    if (b) {
+        ptr_set_remove(&b->set, obj);
+        if (!ptr_set_count(&b->set)) {
+            str_map_remove(index, b->key);
+            free(b->key);
+            free(b);
+        }
+    }
+    free(key);
+}
+
+/* Returns the set under 'key' in 'index' (taking 'key'), or NULL. */
+static struct ptr_set *
+index_get(const struct str_map *index, char *key)
+{
+    struct bucket *b = str_map_get(index, key);
+
+    free(key);
+    return b ? &b->set : NULL;
+}
+
+/* Frees every bucket of 'index'. */
+static void
+index_destroy(struct str_map *index)
+{
+    STR_MAP_FOR_EACH (slot, index) {
+        struct bucket *b = slot->value;
+        ptr_set_destroy(&b->set);
+        free(b->key);
+        free(b);
+    }
+    str_map_destroy(index);
+}
+
+/* Calls 'cb' for each index key of 'sel': the values of its first
+ * equality or In requirement.  Returns false if it has none (the selector
+ * must then be indexed as a wildcard). */
+static bool
+selector_index_keys(const struct label_selector *sel,
+                    void (*cb)(char *key, void *aux), void *aux)
+{
+    for (size_t i = 0; sel && i < sel->n_reqs; i++) {
+        const struct label_requirement *r = &sel->reqs[i];
+        if (r->op == LABEL_OP_EQUALS || r->op == LABEL_OP_IN) {
+            for (size_t j = 0; j < r->n_values; j++) {
+                cb(label_key(r->key, r->values[j]), aux);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Namespaces. */
+
+/* Returns Namespace 'name', creating an unknown one if needed. */
+static struct ns *
+ns_get(struct np_engine *e, const char *name)
+{
+    struct ns *ns = str_map_get(&e->namespaces, name);
+
+    if (!ns) {
+        ns = xcalloc(1, sizeof *ns);
+        ns->name = xstrdup(name);
+        str_map_put(&e->namespaces, ns->name, ns);
+    }
+    return ns;
+}
+
+/* Returns true if namespaceSelector group 'g' selects 'ns'. */
+static bool
+group_selects_ns(const struct group *g, const struct ns *ns)
+{
+    return ns->obj && label_selector_matches(g->ns_sel, &ns->obj->labels);
+}
+
+/* Returns true if group 'g' selects Pod 'pod'. */
+static bool
+group_selects_pod(const struct group *g, const struct pod *pod)
+{
+    if (pod->deleted || pod->obj->host_network) {
+        return false;
+    }
+    if (g->ns_sel ? !ptr_set_contains(&g->matched_ns, pod->ns)
+                  : g->ns != pod->ns) {
+        return false;
+    }
+    return !g->pod_sel || label_selector_matches(g->pod_sel,
+                                                 &pod->obj->labels);
+}
+
+/* Queues 'g' for the flush. */
+static void
+group_queue(struct np_engine *e, struct group *g)
+{
+    ptr_set_add(&e->dirty_groups, g);
+}
+
+/* Marks 'pod' as to be resent in every group it is in (or was in). */
+static void
+group_dirty_pod(struct np_engine *e, struct group *g, struct pod *pod)
+{
+    ptr_set_add(&g->dirty_pods, pod);
+    group_queue(e, g);
+}
+
+/* Called when Node 'node' enters (added) or leaves (!added) the member
+ * Nodes of 'g'. */
+static void
+group_member_node_changed(struct np_engine *e, struct group *g,
+                          uint32_t node, bool added)
+{
+    g->atg_span_dirty = true;
+    group_queue(e, g);
+    for (size_t i = 0; i < g->n_links; i++) {
+        struct group *ag = g->links[i].ag;
+        if (added ? nodeset_add(&ag->ag_span, node)
+                  : nodeset_remove(&ag->ag_span, node)) {
+            ag->ag_span_dirty = true;
+            group_queue(e, ag);
+        }
+    }
+}
+
+/* Makes 'pod' a member of 'g'. */
+static void
+group_add_pod(struct np_engine *e, struct group *g, struct pod *pod)
+{
+    if (!ptr_set_add(&g->members, pod)) {
+        return;
+    }
+    ptr_set_add(&pod->groups, g);
+    if (pod->node != NO_NODE && nodeset_add(&g->member_nodes, pod->node)) {
+        group_member_node_changed(e, g, pod->node, true);
+    }
+    group_dirty_pod(e, g, pod);
+}
+
+/* Removes 'pod' from 'g'. */
+static void
+group_remove_pod(struct np_engine *e, struct group *g, struct pod *pod)
+{
+    if (!ptr_set_remove(&g->members, pod)) {
+        return;
+    }
+    ptr_set_remove(&pod->groups, g);
+    if (pod->node != NO_NODE && nodeset_remove(&g->member_nodes,
+                                               pod->node)) {
+        group_member_node_changed(e, g, pod->node, false);
+    }
+    group_dirty_pod(e, g, pod);
+}
+
+/* Adds 'ns' to namespaceSelector group 'g' (selected) or removes it, and
+ * updates the members from the Pods of 'ns'. */
+static void
+group_set_ns(struct np_engine *e, struct group *g, struct ns *ns,
+             bool selected)
+{
+    if (selected) {
+        ptr_set_add(&g->matched_ns, ns);
+        ptr_set_add(&ns->nssel_groups, g);
+    } else {
+        ptr_set_remove(&g->matched_ns, ns);
+        ptr_set_remove(&ns->nssel_groups, g);
+    }
+    PTR_SET_FOR_EACH (pod, struct pod, &ns->pods) {
+        if (group_selects_pod(g, pod)) {
+            group_add_pod(e, g, pod);
+        } else {
+            group_remove_pod(e, g, pod);
+        }
+    }
+}
+
+/* Callback of selector_index_keys() collecting candidates from an index:
+ * 'aux' is a 'struct collect'. */
+struct collect {
+    const struct str_map *index; /* where to look */
+    struct ptr_set *out;        /* what was found */
+};
+
+/* Adds to 'c->out' the objects under 'key'. */
+static void
+collect_key(char *key, void *c_)
+{
+    struct collect *c = c_;
+    struct ptr_set *set = index_get(c->index, key);
+
+    if (set) {
+        PTR_SET_FOR_EACH (obj, void, set) {
+            ptr_set_add(c->out, obj);
+        }
+    }
+}
+
+/* Adds 'g' to its index. */
+static void
+index_group_key(char *key, void *aux)
+{
+    void **args = aux;
+
+    index_add(args[0], key, args[1]);
+}
+
+/* Removes 'g' from its index. */
+static void
+unindex_group_key(char *key, void *aux)
+{
+    void **args = aux;
+
+    index_remove(args[0], key, args[1]);
+}
+
+/* Returns group 'key' for ('ns', 'pod_sel', 'ns_sel'), creating it (and
+ * computing its members) if needed.  Takes the selectors' ownership when
+ * it creates the group, else destroys them. */
+static struct group *
+group_get(struct np_engine *e, char *key, struct ns *ns,
+          struct label_selector *pod_sel, struct label_selector *ns_sel)
+{
+    struct group *g = str_map_get(&e->groups, key);
+
+    if (g) {
+        free(key);
+        label_selector_destroy(pod_sel);
+        label_selector_destroy(ns_sel);
+        return g;
+    }
+
+    g = xcalloc(1, sizeof *g);
+    g->key = key;
+    np_group_uuid(key, g->uuid);
+    g->pod_sel = pod_sel;
+    g->ns_sel = ns_sel;
+    g->ns = ns_sel ? NULL : ns;
+    str_map_put(&e->groups, g->key, g);
+
+    if (!ns_sel) {
+        void *args[2] = { &ns->group_index, g };
+        if (!selector_index_keys(pod_sel, index_group_key, args)) {
+            ptr_set_add(&ns->wild_groups, g);
+        }
+        /* Candidates: the Pods under one of the selector's labels, or all
+         * Pods of the Namespace. */
+        struct ptr_set cand = PTR_SET_INITIALIZER;
+        struct collect c = { &ns->pods_by_label, &cand };
+        const struct ptr_set *pods = &ns->pods;
+        if (selector_index_keys(pod_sel, collect_key, &c)) {
+            pods = &cand;
+        }
+        PTR_SET_FOR_EACH (pod, struct pod, pods) {
+            if (group_selects_pod(g, pod)) {
+                group_add_pod(e, g, pod);
+            }
+        }
+        ptr_set_destroy(&cand);
+    } else {
+        void *args[2] = { &e->nssel_index, g };
+        if (!selector_index_keys(ns_sel, index_group_key, args)) {
+            ptr_set_add(&e->nssel_wild, g);
+        }
+        struct ptr_set cand = PTR_SET_INITIALIZER;
+        struct collect c = { &e->ns_by_label, &cand };
+        if (selector_index_keys(ns_sel, collect_key, &c)) {
+            PTR_SET_FOR_EACH (n, struct ns, &cand) {
+                if (group_selects_ns(g, n)) {
+                    group_set_ns(e, g, n, true);
+                }
+            }
+        } else {
+            STR_MAP_FOR_EACH (slot, &e->namespaces) {
+                struct ns *n = slot->value;
+                if (group_selects_ns(g, n)) {
+                    group_set_ns(e, g, n, true);
+                }
+            }
+        }
+        ptr_set_destroy(&cand);
+    }
+    return g;
+}
+
+/* Frees group 'g', which no policy references and the store no longer
+ * holds. */
+static void
+group_free(struct np_engine *e, struct group *g)
+{
+    PTR_SET_FOR_EACH (pod, struct pod, &g->members) {
+        ptr_set_remove(&pod->groups, g);
+    }
+    if (!g->ns_sel) {
+        void *args[2] = { &g->ns->group_index, g };
+        if (!selector_index_keys(g->pod_sel, unindex_group_key, args)) {
+            ptr_set_remove(&g->ns->wild_groups, g);
+        }
+    } else {
+        void *args[2] = { &e->nssel_index, g };
+        if (!selector_index_keys(g->ns_sel, unindex_group_key, args)) {
+            ptr_set_remove(&e->nssel_wild, g);
+        }
+        PTR_SET_FOR_EACH (n, struct ns, &g->matched_ns) {
+            ptr_set_remove(&n->nssel_groups, g);
+        }
+    }
+    str_map_remove(&e->groups, g->key);
+    ptr_set_remove(&e->dirty_groups, g);
+    ptr_set_destroy(&g->matched_ns);
+    ptr_set_destroy(&g->members);
+    ptr_set_destroy(&g->atg_policies);
+    ptr_set_destroy(&g->ag_policies);
+    ptr_set_destroy(&g->dirty_pods);
+    nodeset_destroy(&g->member_nodes);
+    nodeset_destroy(&g->ag_span);
+    free(g->links);
+    label_selector_destroy(g->pod_sel);
+    label_selector_destroy(g->ns_sel);
+    free(g->key);
+    free(g);
+}
+
+/* Links AppliedToGroup 'atg' to AddressGroup 'ag' once more (delta 1) or
+ * once less (delta -1). */
+static void
+group_link(struct np_engine *e, struct group *atg, struct group *ag,
+           int delta)
+{
+    size_t i;
+
+    for (i = 0; i < atg->n_links && atg->links[i].ag != ag; i++) {
+        continue;
+    }
+    if (i == atg->n_links) {
+        if (delta < 0) {
+            return;
+        }
+        if (atg->n_links >= atg->allocated_links) {
+            atg->links = x2nrealloc(atg->links, &atg->allocated_links,
+                                    sizeof *atg->links);
+        }
+        atg->links[atg->n_links].ag = ag;
+        atg->links[atg->n_links].count = 0;
+        atg->n_links++;
+    }
+    struct link *l = &atg->links[i];
+    if (delta > 0 ? l->count++ : --l->count) {
+        return;
+    }
+
+    /* The link appeared or disappeared: the AddressGroup gains or loses
+     * the AppliedToGroup's Nodes. */
+    for (size_t k = 0; k < atg->member_nodes.n; k++) {
+        uint32_t node = atg->member_nodes.ids[k];
+        if (delta > 0 ? nodeset_add(&ag->ag_span, node)
+                      : nodeset_remove(&ag->ag_span, node)) {
+            ag->ag_span_dirty = true;
+        }
+    }
+    group_queue(e, ag);
+    if (delta < 0) {
+        atg->links[i] = atg->links[--atg->n_links];
+    }
+}
+
+/* Pods. */
+
+/* Adds 'pod' to or removes it from the label index of its Namespace. */
+static void
+pod_index(struct pod *pod, bool add)
+{
+    const struct label_set *labels = &pod->obj->labels;
+
+    for (size_t i = 0; i < labels->n; i++) {
+        char *key = label_key(labels->labels[i].key,
+                              labels->labels[i].value);
+        if (add) {
+            index_add(&pod->ns->pods_by_label, key, pod);
+        } else {
+            index_remove(&pod->ns->pods_by_label, key, pod);
+        }
+    }
+}
+
+/* Recomputes the groups 'pod' belongs to. */
+static void
+pod_update_groups(struct np_engine *e, struct pod *pod)
+{
+    /* Leave the groups that no longer select it. */
+    size_t n = ptr_set_count(&pod->groups), k = 0;
+    struct group **old = xmalloc((n + 1) * sizeof *old);
+    PTR_SET_FOR_EACH (g, struct group, &pod->groups) {
+        old[k++] = g;
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (!group_selects_pod(old[i], pod)) {
+            group_remove_pod(e, old[i], pod);
+        }
+    }
+    free(old);
+    if (pod->deleted) {
+        return;
+    }
+
+    /* Join the candidates that select it. */
+    const struct label_set *labels = &pod->obj->labels;
+    struct ptr_set cand = PTR_SET_INITIALIZER;
+    struct collect c = { &pod->ns->group_index, &cand };
+    for (size_t i = 0; i < labels->n; i++) {
+        collect_key(label_key(labels->labels[i].key,
+                              labels->labels[i].value), &c);
+    }
+    const struct ptr_set *sets[3] = { &cand, &pod->ns->wild_groups,
+                                      &pod->ns->nssel_groups };
+    for (int s = 0; s < 3; s++) {
+        PTR_SET_FOR_EACH (g, struct group, sets[s]) {
+            if (!ptr_set_contains(&pod->groups, g)
+                && group_selects_pod(g, pod)) {
+                group_add_pod(e, g, pod);
+            }
+        }
+    }
+    ptr_set_destroy(&cand);
+}
+
+/* Returns true if 'a' and 'b' differ in what the store sends (Node, IPs,
+ * named ports). */
+static bool
+pod_content_differs(const struct k8s_pod *a, const struct k8s_pod *b)
+{
+    if ((a->node == NULL) != (b->node == NULL)
+        || (a->node && strcmp(a->node, b->node))
+        || a->n_ips != b->n_ips || a->n_ports != b->n_ports) {
+        return true;
+    }
+    for (size_t i = 0; i < a->n_ips; i++) {
+        if (a->ips[i].len != b->ips[i].len
+            || memcmp(a->ips[i].addr, b->ips[i].addr, a->ips[i].len)) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < a->n_ports; i++) {
+        if (a->ports[i].port != b->ports[i].port
+            || a->ports[i].protocol != b->ports[i].protocol
+            || strcmp(a->ports[i].name, b->ports[i].name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void
+np_engine_set_pod(struct np_engine *e, struct k8s_pod *obj)
+{
+    char *key = xasprintf("%s/%s", obj->ns, obj->name);
+    struct pod *pod = str_map_get(&e->pods, key);
+    uint32_t node = obj->node ? cp_store_node_id(e->store, obj->node)
+                              : NO_NODE;
+
+    if (!pod) {
+        pod = xcalloc(1, sizeof *pod);
+        pod->key = key;
+        pod->obj = obj;
+        pod->ns = ns_get(e, obj->ns);
+        pod->node = node;
+        str_map_put(&e->pods, pod->key, pod);
+        ptr_set_add(&pod->ns->pods, pod);
+        pod_index(pod, true);
+        pod_update_groups(e, pod);
+        return;
+    }
+    free(key);
+
+    bool relabel = !label_set_equals(&pod->obj->labels, &obj->labels);
+    bool content = pod_content_differs(pod->obj, obj);
+    if (relabel) {
+        pod_index(pod, false);
+    }
+    if (node != pod->node) {
+        /* Move the Pod's Node in the counts of every group it is in. */
+        PTR_SET_FOR_EACH (g, struct group, &pod->groups) {
+            if (pod->node != NO_NODE
+                && nodeset_remove(&g->member_nodes, pod->node)) {
+                group_member_node_changed(e, g, pod->node, false);
+            }
+            if (node != NO_NODE && nodeset_add(&g->member_nodes, node)) {
+                group_member_node_changed(e, g, node, true);
+            }
+        }
+        pod->node = node;
+    }
+    bool host_network_changed = pod->obj->host_network != obj->host_network;
+    k8s_pod_destroy(pod->obj);
+    pod->obj = obj;
+    if (relabel) {
+        pod_index(pod, true);
+    }
+    if (content) {
+        PTR_SET_FOR_EACH (g, struct group, &pod->groups) {
+            group_dirty_pod(e, g, pod);
+        }
+    }
+    if (relabel || host_network_changed) {
+        pod_update_groups(e, pod);
+    }
+}
+
+void
+np_engine_delete_pod(struct np_engine *e, const char *ns, const char *name)
+{
+    char *key = xasprintf("%s/%s", ns, name);
+    struct pod *pod = str_map_remove(&e->pods, key);
+
+    free(key);
+    if (!pod) {
+        return;
+    }
+    pod->deleted = true;
+    pod_update_groups(e, pod);
+    pod_index(pod, false);
+    ptr_set_remove(&pod->ns->pods, pod);
+    ptr_set_add(&e->dead_pods, pod);
+}
+
+/* Frees 'pod'. */
+static void
+pod_free(struct pod *pod)
+{
+    ptr_set_destroy(&pod->groups);
+    k8s_pod_destroy(pod->obj);
+    free(pod->key);
+    free(pod);
+}
+
+/* Namespaces. */
+
+/* Adds 'ns' to or removes it from the Namespace label index. */
+static void
+ns_index(struct np_engine *e, struct ns *ns, bool add)
+{
+    for (size_t i = 0; ns->obj && i < ns->obj->labels.n; i++) {
+        char *key = label_key(ns->obj->labels.labels[i].key,
+                              ns->obj->labels.labels[i].value);
+        if (add) {
+            index_add(&e->ns_by_label, key, ns);
+        } else {
+            index_remove(&e->ns_by_label, key, ns);
+        }
+    }
+}
+
+/* Adds to 'cand' the namespaceSelector groups that labels of 'ns' can
+ * concern, and the wildcard ones. */
+static void
+ns_candidate_groups(struct np_engine *e, const struct ns *ns,
+                    struct ptr_set *cand)
+{
+    struct collect c = { &e->nssel_index, cand };
+
+    for (size_t i = 0; ns->obj && i < ns->obj->labels.n; i++) {
+        collect_key(label_key(ns->obj->labels.labels[i].key,
+                              ns->obj->labels.labels[i].value), &c);
+    }
+}
+
+/* Replaces the Namespace object of 'ns' by 'obj' (NULL: deleted) and
+ * updates the namespaceSelector groups. */
+static void
+ns_replace(struct np_engine *e, struct ns *ns, struct k8s_namespace *obj)
+{
+    struct ptr_set cand = PTR_SET_INITIALIZER;
+
+    ns_candidate_groups(e, ns, &cand);
+    PTR_SET_FOR_EACH (g, struct group, &ns->nssel_groups) {
+        ptr_set_add(&cand, g);
+    }
+    ns_index(e, ns, false);
+    k8s_namespace_destroy(ns->obj);
+    ns->obj = obj;
+    ns_index(e, ns, true);
+    ns_candidate_groups(e, ns, &cand);
+    PTR_SET_FOR_EACH (g, struct group, &e->nssel_wild) {
+        ptr_set_add(&cand, g);
+    }
+
+    PTR_SET_FOR_EACH (g, struct group, &cand) {
+        bool selected = group_selects_ns(g, ns);
+        if (selected != ptr_set_contains(&ns->nssel_groups, g)) {
+            group_set_ns(e, g, ns, selected);
+        }
+    }
+    ptr_set_destroy(&cand);
+}
+
+void
+np_engine_set_namespace(struct np_engine *e, struct k8s_namespace *obj)
+{
+    struct ns *ns = ns_get(e, obj->name);
+
+    if (ns->obj && label_set_equals(&ns->obj->labels, &obj->labels)) {
+        k8s_namespace_destroy(obj);
+        return;
+    }
+    ns_replace(e, ns, obj);
+}
+
+void
+np_engine_delete_namespace(struct np_engine *e, const char *name)
+{
+    struct ns *ns = str_map_get(&e->namespaces, name);
+
+    if (ns && ns->obj) {
+        ns_replace(e, ns, NULL);
+    }
+}
+
+/* Policies. */
+
+/* Returns the group for a peer or applied-to selection in Namespace
+ * 'ns_name': 'pod_sel' (NULL: all Pods) within 'ns_sel' Namespaces (NULL:
+ * within 'ns_name').  The selectors are borrowed. */
+static struct group *
+policy_group(struct np_engine *e, const char *ns_name,
+             const struct label_selector *pod_sel,
+             const struct label_selector *ns_sel)
+{
+    char *key;
+
+    /* Antrea's generateNormalizedName(): the parts sorted, " And ". */
+    if (ns_sel && pod_sel) {
+        key = xasprintf("namespaceSelector=%s And podSelector=%s",
+                        ns_sel->normalized, pod_sel->normalized);
+    } else if (ns_sel) {
+        key = xasprintf("namespaceSelector=%s", ns_sel->normalized);
+    } else {
+        key = xasprintf("namespace=%s And podSelector=%s", ns_name,
+                        pod_sel ? pod_sel->normalized : "");
+    }
+    if (str_map_get(&e->groups, key)) {
+        return group_get(e, key, NULL, NULL, NULL);
+    }
+
+    struct label_selector *ps = pod_sel ? label_selector_clone(pod_sel)
+                                        : NULL;
+    struct label_selector *nss = ns_sel ? label_selector_clone(ns_sel)
+                                        : NULL;
+    return group_get(e, key, ns_sel ? NULL : ns_get(e, ns_name), ps, nss);
+}
+
+/* Adds 'g' to the unique AddressGroups of 'p'. */
+static void
+policy_add_ag(struct policy *p, struct group *g, size_t *allocated)
+{
+    for (size_t i = 0; i < p->n_ags; i++) {
+        if (p->ags[i] == g) {
+            return;
+        }
+    }
+    if (p->n_ags >= *allocated) {
+        p->ags = x2nrealloc(p->ags, allocated, sizeof *p->ags);
+    }
+    p->ags[p->n_ags++] = g;
+}
+
+/* Resolves the groups of 'p' and takes the references. */
+static void
+policy_attach(struct np_engine *e, struct policy *p)
+{
+    const struct k8s_network_policy *np = p->obj;
+    size_t allocated = 0;
+
+    p->atg = policy_group(e, np->ns, np->pod_selector, NULL);
+    ptr_set_add(&p->atg->atg_policies, p);
+    group_queue(e, p->atg);
+
+    for (int dir = 0; dir < 2; dir++) {
+        bool in = !dir;
+        if (in ? !np->policy_ingress : !np->policy_egress) {
+            continue;
+        }
+        const struct k8s_np_rule *rules = in ? np->ingress : np->egress;
+        size_t n_rules = in ? np->n_ingress : np->n_egress;
+        for (size_t i = 0; i < n_rules; i++) {
+            for (size_t j = 0; j < rules[i].n_peers; j++) {
+                const struct k8s_np_peer *peer = &rules[i].peers[j];
+                if (!peer->has_ip_block) {
+                    policy_add_ag(p, policy_group(e, np->ns,
+                                                  peer->pod_selector,
+                                                  peer->ns_selector),
+                                  &allocated);
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < p->n_ags; i++) {
+        ptr_set_add(&p->ags[i]->ag_policies, p);
+        group_link(e, p->atg, p->ags[i], 1);
+        group_queue(e, p->ags[i]);
+    }
+}
+
+/* Drops the group references of 'p'. */
+static void
+policy_detach(struct np_engine *e, struct policy *p)
+{
+    for (size_t i = 0; i < p->n_ags; i++) {
+        ptr_set_remove(&p->ags[i]->ag_policies, p);
+        group_link(e, p->atg, p->ags[i], -1);
+        group_queue(e, p->ags[i]);
+    }
+    free(p->ags);
+    p->ags = NULL;
+    p->n_ags = 0;
+    if (p->atg) {
+        ptr_set_remove(&p->atg->atg_policies, p);
+        group_queue(e, p->atg);
+        p->atg = NULL;
+    }
+}
+
+void
+np_engine_set_policy(struct np_engine *e, struct k8s_network_policy *obj)
+{
+    char *key = xasprintf("%s/%s", obj->ns, obj->name);
+    struct policy *p = str_map_get(&e->policies, key);
+
+    if (!p) {
+        p = xcalloc(1, sizeof *p);
+        p->key = key;
+        str_map_put(&e->policies, p->key, p);
+    } else {
+        free(key);
+        if (p->in_store && strcmp(p->obj->uid, obj->uid)) {
+            /* Recreated with a new UID: a new internal policy. */
+            cp_store_delete(e->store, CP_RESOURCE_NETWORK_POLICIES,
+                            p->obj->uid);
+            p->in_store = false;
+        }
+    }
+
+    /* Attach the new version before detaching the old one, so that groups
+     * both share are not destroyed and recreated. */
+    struct policy old = *p;
+    p->obj = obj;
+    p->ags = NULL;
+    p->n_ags = 0;
+    p->atg = NULL;
+    policy_attach(e, p);
+    if (old.obj) {
+        struct policy tmp = old;
+        /* 'tmp' stands for the old version in the groups' sets, which
+         * hold 'p': detach by hand. */
+        for (size_t i = 0; i < tmp.n_ags; i++) {
+            bool still = false;
+            for (size_t j = 0; j < p->n_ags && !still; j++) {
+                still = p->ags[j] == tmp.ags[i];
+            }
+            if (!still) {
+                ptr_set_remove(&tmp.ags[i]->ag_policies, p);
+            }
+            group_link(e, tmp.atg, tmp.ags[i], -1);
+            group_queue(e, tmp.ags[i]);
+        }
+        free(tmp.ags);
+        if (tmp.atg != p->atg) {
+            ptr_set_remove(&tmp.atg->atg_policies, p);
+        }
+        group_queue(e, tmp.atg);
+        k8s_network_policy_destroy(old.obj);
+    }
+    ptr_set_add(&e->dirty_policies, p);
+}
+
+void
+np_engine_delete_policy(struct np_engine *e, const char *ns,
+                        const char *name)
+{
+    char *key = xasprintf("%s/%s", ns, name);
+    struct policy *p = str_map_remove(&e->policies, key);
+
+    free(key);
+    if (!p) {
+        return;
+    }
+    if (p->in_store) {
+        cp_store_delete(e->store, CP_RESOURCE_NETWORK_POLICIES, p->obj->uid);
+    }
+    policy_detach(e, p);
+    ptr_set_remove(&e->dirty_policies, p);
+    k8s_network_policy_destroy(p->obj);
+    free(p->key);
+    free(p);
+}
+
+/* JSON entry points. */
+
+bool
+np_engine_set_namespace_json(struct np_engine *e, const json_t *json)
+{
+    char *error;
+    struct k8s_namespace *ns = k8s_namespace_from_json(json, &error);
+
+    if (!ns) {
+        LOG_WARN("%s", error);
+        free(error);
+        return false;
+    }
+    np_engine_set_namespace(e, ns);
+    return true;
+}
+
+bool
+np_engine_set_pod_json(struct np_engine *e, const json_t *json)
+{
+    char *error;
+    struct k8s_pod *pod = k8s_pod_from_json(json, &error);
+
+    if (!pod) {
+        LOG_WARN("%s", error);
+        free(error);
+        return false;
+    }
+    np_engine_set_pod(e, pod);
+    return true;
+}
+
+bool
+np_engine_set_policy_json(struct np_engine *e, const json_t *json)
+{
+    char *error;
+    struct k8s_network_policy *np = k8s_network_policy_from_json(json,
+                                                                 &error);
+
+    if (!np) {
+        const json_t *meta = json_object_get(json, "metadata");
+        const char *ns = json_string_value(json_object_get(meta,
+                                                           "namespace"));
+        const char *name = json_string_value(json_object_get(meta, "name"));
+        if (e->invalid) {
+            e->invalid(ns ? ns : "", name ? name : "", error, e->aux);
+        }
+        if (ns && name) {
+            np_engine_delete_policy(e, ns, name);
+        }
+        free(error);
+        return false;
+    }
+    np_engine_set_policy(e, np);
+    return true;
+}
+
+/* Flush. */
+
+/* Fills 'm' (with 'ports', room for the Pod's ports) from 'pod'. */
+static void
+member_from_pod(struct cp_member *m, struct cp_named_port *ports,
+                const struct pod *pod)
+{
+    const struct k8s_pod *o = pod->obj;
+
+    memset(m, 0, sizeof *m);
+    m->pod_namespace = o->ns;
+    m->pod_name = o->name;
+    m->node = o->node;
+    m->n_ips = o->n_ips;
+    memcpy(m->ips, o->ips, o->n_ips * sizeof *o->ips);
+    for (size_t i = 0; i < o->n_ports; i++) {
+        ports[i].name = o->ports[i].name;
+        ports[i].port = o->ports[i].port;
+        ports[i].protocol = o->ports[i].protocol;
+    }
+    m->ports = ports;
+    m->n_ports = o->n_ports;
+}
+
+/* Member lists being built for the store. */
+struct member_list {
+    struct cp_member *added;    /* members to add */
+    size_t n_added;             /* elements in 'added' */
+    struct cp_member *removed;  /* members to remove */
+    size_t n_removed;           /* elements in 'removed' */
+    struct cp_named_port **ports; /* port arrays to free */
+    size_t n_ports;             /* elements in 'ports' */
+};
+
+/* Appends 'pod' to 'ml' as added (if 'present') or removed. */
+static void
+member_list_add(struct member_list *ml, const struct pod *pod, bool present)
+{
+    if (present) {
+        struct cp_named_port *ports = NULL;
+        if (pod->obj->n_ports) {
+            ports = xmalloc(pod->obj->n_ports * sizeof *ports);
+            ml->ports[ml->n_ports++] = ports;
+        }
+        member_from_pod(&ml->added[ml->n_added++], ports, pod);
+    } else {
+        struct cp_member *m = &ml->removed[ml->n_removed++];
+        memset(m, 0, sizeof *m);
+        m->pod_namespace = pod->obj->ns;
+        m->pod_name = pod->obj->name;
+    }
+}
+
+/* Allocates 'ml' for up to 'n' members. */
+static void
+member_list_init(struct member_list *ml, size_t n)
+{
+    ml->added = xmalloc((n + 1) * sizeof *ml->added);
+    ml->removed = xmalloc((n + 1) * sizeof *ml->removed);
+    ml->ports = xmalloc((n + 1) * sizeof *ml->ports);
+    ml->n_added = ml->n_removed = ml->n_ports = 0;
+}
+
+/* Frees what 'ml' holds. */
+static void
+member_list_destroy(struct member_list *ml)
+{
+    for (size_t i = 0; i < ml->n_ports; i++) {
+        free(ml->ports[i]);
+    }
+    free(ml->ports);
+    free(ml->added);
+    free(ml->removed);
+}
+
+/* Returns true if 'pod' belongs in the store's version of 'g' in role
+ * 'res'. */
+static bool
+pod_eligible(const struct group *g, const struct pod *pod,
+             enum cp_resource res)
+{
+    if (pod->deleted || !ptr_set_contains(&g->members, pod)
+        || pod->node == NO_NODE) {
+        return false;
+    }
+    return res == CP_RESOURCE_APPLIED_TO_GROUPS || pod->obj->n_ips > 0;
+}
+
+/* Writes group 'g' in role 'res' into the store. */
+static void
+flush_group_role(struct np_engine *e, struct group *g, enum cp_resource res)
+{
+    bool is_atg = res == CP_RESOURCE_APPLIED_TO_GROUPS;
+    bool wanted = ptr_set_count(is_atg ? &g->atg_policies
+                                       : &g->ag_policies) > 0;
+    bool *in_store = is_atg ? &g->in_store_atg : &g->in_store_ag;
+
+    if (!wanted) {
+        if (*in_store) {
+            cp_store_delete(e->store, res, g->uuid);
+            *in_store = false;
+        }
+        return;
+    }
+
+    struct member_list ml;
+    struct cp_group_update up = { .set_span = false };
+    if (!*in_store) {
+        member_list_init(&ml, ptr_set_count(&g->members));
+        PTR_SET_FOR_EACH (pod, struct pod, &g->members) {
+            if (pod_eligible(g, pod, res)) {
+                member_list_add(&ml, pod, true);
+            }
+        }
+        *in_store = true;
+    } else {
+        member_list_init(&ml, ptr_set_count(&g->dirty_pods));
+        PTR_SET_FOR_EACH (pod, struct pod, &g->dirty_pods) {
+            member_list_add(&ml, pod, pod_eligible(g, pod, res));
+        }
+    }
+    up.added = ml.added;
+    up.n_added = ml.n_added;
+    up.removed = ml.removed;
+    up.n_removed = ml.n_removed;
+    if (!is_atg) {
+        up.set_span = true;
+        up.span = g->ag_span.ids;
+        up.n_span = g->ag_span.n;
+    }
+    cp_store_update_group(e->store, res, g->uuid, &up);
+    member_list_destroy(&ml);
+}
+
+/* Returns a new IPNet message for 'net'. */
+static AntreaCp__IPNet *
+ipnet_msg(const struct k8s_ipnet *net)
+{
+    AntreaCp__IPNet *m = xmalloc(sizeof *m);
+
+    antrea_cp__ipnet__init(m);
+    m->ip.len = net->ip.len;
+    m->ip.data = CONST_CAST(uint8_t *, net->ip.addr);
+    m->prefix_length = net->prefix_len;
+    return m;
+}
+
+/* Returns a new NetworkPolicyRule message for 'rule' of policy 'p', with
+ * direction 'in' and position 'prio'; NULL 'rule' gives an isolate-only
+ * rule. */
+static AntreaCp__NetworkPolicyRule *
+rule_msg(struct np_engine *e, const struct policy *p,
+         const struct k8s_np_rule *rule, bool in, int prio)
+{
+    AntreaCp__NetworkPolicyRule *m = xmalloc(sizeof *m);
+    AntreaCp__NetworkPolicyPeer *peer = xmalloc(sizeof *peer);
+
+    antrea_cp__network_policy_rule__init(m);
+    antrea_cp__network_policy_peer__init(peer);
+    m->direction = in ? ANTREA_CP__DIRECTION__IN : ANTREA_CP__DIRECTION__OUT;
+    m->priority = prio;
+    if (in) {
+        m->from = peer;
+    } else {
+        m->to = peer;
+    }
+    if (!rule) {
+        m->isolate_only = true;
+        return m;
+    }
+
+    peer->address_groups = xmalloc((rule->n_peers + 1)
+                                   * sizeof *peer->address_groups);
+    peer->ip_blocks = xmalloc((rule->n_peers + 1) * sizeof *peer->ip_blocks);
+    for (size_t i = 0; i < rule->n_peers; i++) {
+        const struct k8s_np_peer *kp = &rule->peers[i];
+        if (kp->has_ip_block) {
+            AntreaCp__IPBlock *b = xmalloc(sizeof *b);
+            antrea_cp__ipblock__init(b);
+            b->cidr = ipnet_msg(&kp->cidr);
+            b->n_except = kp->n_except;
+            b->except = xmalloc((kp->n_except + 1) * sizeof *b->except);
+            for (size_t j = 0; j < kp->n_except; j++) {
+                b->except[j] = ipnet_msg(&kp->except[j]);
+            }
+            peer->ip_blocks[peer->n_ip_blocks++] = b;
+        } else {
+            struct group *g = policy_group(e, p->obj->ns, kp->pod_selector,
+                                           kp->ns_selector);
+            bool dup = false;
+            for (size_t j = 0; j < peer->n_address_groups && !dup; j++) {
+                dup = !strcmp(peer->address_groups[j], g->uuid);
+            }
+            if (!dup) {
+                peer->address_groups[peer->n_address_groups++] = g->uuid;
+            }
+        }
+    }
+
+    m->services = xmalloc((rule->n_ports + 1) * sizeof *m->services);
+    for (size_t i = 0; i < rule->n_ports; i++) {
+        const struct k8s_np_port *kp = &rule->ports[i];
+        AntreaCp__Service *s = xmalloc(sizeof *s);
+        antrea_cp__service__init(s);
+        s->protocol = (AntreaCp__Protocol) kp->protocol;
+        if (kp->has_port) {
+            AntreaCp__IntOrString *port = xmalloc(sizeof *port);
+            antrea_cp__int_or_string__init(port);
+            if (kp->port_name) {
+                port->type = ANTREA_CP__INT_OR_STRING__TYPE__STRING;
+                port->str_val = kp->port_name;
+            } else {
+                port->type = ANTREA_CP__INT_OR_STRING__TYPE__INT;
+                port->int_val = kp->port;
+            }
+            s->port = port;
+            s->end_port = kp->end_port;
+        }
+        m->services[m->n_services++] = s;
+    }
+    return m;
+}
+
+/* Frees a rule message made by rule_msg() (it borrows its strings). */
+static void
+rule_msg_free(AntreaCp__NetworkPolicyRule *m)
+{
+    AntreaCp__NetworkPolicyPeer *peer = m->from ? m->from : m->to;
+
+    for (size_t i = 0; i < peer->n_ip_blocks; i++) {
+        AntreaCp__IPBlock *b = peer->ip_blocks[i];
+        for (size_t j = 0; j < b->n_except; j++) {
+            free(b->except[j]);
+        }
+        free(b->except);
+        free(b->cidr);
+        free(b);
+    }
+    free(peer->ip_blocks);
+    free(peer->address_groups);
+    free(peer);
+    for (size_t i = 0; i < m->n_services; i++) {
+        free(m->services[i]->port);
+        free(m->services[i]);
+    }
+    free(m->services);
+    free(m);
+}
+
+/* Writes policy 'p' into the store. */
+static void
+flush_policy(struct np_engine *e, struct policy *p)
+{
+    const struct k8s_network_policy *np = p->obj;
+    AntreaCp__NetworkPolicy msg = ANTREA_CP__NETWORK_POLICY__INIT;
+    AntreaCp__ObjectMeta meta = ANTREA_CP__OBJECT_META__INIT;
+    AntreaCp__NetworkPolicyReference ref
+        = ANTREA_CP__NETWORK_POLICY_REFERENCE__INIT;
+    size_t max_rules = np->n_ingress + np->n_egress + 2;
+    AntreaCp__NetworkPolicyRule **rules = xmalloc(max_rules * sizeof *rules);
+    char *atg = p->atg->uuid;
+    size_t n = 0;
+
+    meta.name = np->uid;
+    meta.uid = np->uid;
+    ref.type = ANTREA_CP__NETWORK_POLICY_TYPE__K8S_NETWORK_POLICY;
+    ref.namespace_ = np->ns;
+    ref.name = np->name;
+    ref.uid = np->uid;
+    if (np->policy_ingress) {
+        for (size_t i = 0; i < np->n_ingress; i++) {
+            rules[n] = rule_msg(e, p, &np->ingress[i], true, n);
+            n++;
+        }
+        if (!np->n_ingress) {
+            rules[n] = rule_msg(e, p, NULL, true, n);
+            n++;
+        }
+    }
+    if (np->policy_egress) {
+        for (size_t i = 0; i < np->n_egress; i++) {
+            rules[n] = rule_msg(e, p, &np->egress[i], false, n);
+            n++;
+        }
+        if (!np->n_egress) {
+            rules[n] = rule_msg(e, p, NULL, false, n);
+            n++;
+        }
+    }
+    msg.metadata = &meta;
+    msg.n_rules = n;
+    msg.rules = rules;
+    msg.n_applied_to_groups = 1;
+    msg.applied_to_groups = &atg;
+    msg.source_ref = &ref;
+    cp_store_put_network_policy(e->store, &msg, p->atg->member_nodes.ids,
+                                p->atg->member_nodes.n);
+    p->in_store = true;
+    for (size_t i = 0; i < n; i++) {
+        rule_msg_free(rules[i]);
+    }
+    free(rules);
+}
+
+void
+np_engine_flush(struct np_engine *e)
+{
+    /* Groups first, so that a policy never names a group the agents do
+     * not have; policies whose AppliedToGroup's Nodes changed follow. */
+    size_t n = ptr_set_count(&e->dirty_groups), k = 0;
+    struct group **groups = xmalloc((n + 1) * sizeof *groups);
+    PTR_SET_FOR_EACH (g, struct group, &e->dirty_groups) {
+        groups[k++] = g;
+    }
+    ptr_set_destroy(&e->dirty_groups);
+
+    for (size_t i = 0; i < k; i++) {
+        struct group *g = groups[i];
+        if (ptr_set_count(&g->atg_policies)) {
+            flush_group_role(e, g, CP_RESOURCE_APPLIED_TO_GROUPS);
+        }
+        if (ptr_set_count(&g->ag_policies)) {
+            flush_group_role(e, g, CP_RESOURCE_ADDRESS_GROUPS);
+        }
+        if (g->atg_span_dirty) {
+            PTR_SET_FOR_EACH (p, struct policy, &g->atg_policies) {
+                ptr_set_add(&e->dirty_policies, p);
+            }
+        }
+        ptr_set_destroy(&g->dirty_pods);
+        g->atg_span_dirty = g->ag_span_dirty = false;
+    }
+
+    PTR_SET_FOR_EACH (p, struct policy, &e->dirty_policies) {
+        flush_policy(e, p);
+    }
+    ptr_set_destroy(&e->dirty_policies);
+
+    /* Then groups no policy needs any more. */
+    for (size_t i = 0; i < k; i++) {
+        struct group *g = groups[i];
+        if (!ptr_set_count(&g->atg_policies)) {
+            flush_group_role(e, g, CP_RESOURCE_APPLIED_TO_GROUPS);
+        }
+        if (!ptr_set_count(&g->ag_policies)) {
+            flush_group_role(e, g, CP_RESOURCE_ADDRESS_GROUPS);
+        }
+        if (!ptr_set_count(&g->atg_policies)
+            && !ptr_set_count(&g->ag_policies)) {
+            group_free(e, g);
+        }
+    }
+    free(groups);
+
+    PTR_SET_FOR_EACH (pod, struct pod, &e->dead_pods) {
+        pod_free(pod);
+    }
+    ptr_set_destroy(&e->dead_pods);
+}
+
+/* Engine. */
+
+struct np_engine *
+np_engine_create(struct cp_store *store, np_invalid_func *invalid,
+                 void *aux)
+{
+    struct np_engine *e = xcalloc(1, sizeof *e);
+
+    e->store = store;
+    e->invalid = invalid;
+    e->aux = aux;
+    return e;
+}
+
+void
+np_engine_destroy(struct np_engine *e)
+{
+    if (!e) {
+        return;
+    }
+
+    STR_MAP_FOR_EACH (slot, &e->policies) {
+        struct policy *p = slot->value;
+        k8s_network_policy_destroy(p->obj);
+        free(p->ags);
+        free(p->key);
+        free(p);
+    }
+    str_map_destroy(&e->policies);
+    STR_MAP_FOR_EACH (slot, &e->groups) {
+        struct group *g = slot->value;
+        ptr_set_destroy(&g->matched_ns);
+        ptr_set_destroy(&g->members);
+        ptr_set_destroy(&g->atg_policies);
+        ptr_set_destroy(&g->ag_policies);
+        ptr_set_destroy(&g->dirty_pods);
+        nodeset_destroy(&g->member_nodes);
+        nodeset_destroy(&g->ag_span);
+        free(g->links);
+        label_selector_destroy(g->pod_sel);
+        label_selector_destroy(g->ns_sel);
+        free(g->key);
+        free(g);
+    }
+    str_map_destroy(&e->groups);
+    STR_MAP_FOR_EACH (slot, &e->pods) {
+        pod_free(slot->value);
+    }
+    str_map_destroy(&e->pods);
+    PTR_SET_FOR_EACH (pod, struct pod, &e->dead_pods) {
+        pod_free(pod);
+    }
+    ptr_set_destroy(&e->dead_pods);
+    STR_MAP_FOR_EACH (slot, &e->namespaces) {
+        struct ns *ns = slot->value;
+        k8s_namespace_destroy(ns->obj);
+        ptr_set_destroy(&ns->pods);
+        index_destroy(&ns->pods_by_label);
+        index_destroy(&ns->group_index);
+        ptr_set_destroy(&ns->wild_groups);
+        ptr_set_destroy(&ns->nssel_groups);
+        free(ns->name);
+        free(ns);
+    }
+    str_map_destroy(&e->namespaces);
+    index_destroy(&e->nssel_index);
+    ptr_set_destroy(&e->nssel_wild);
+    index_destroy(&e->ns_by_label);
+    ptr_set_destroy(&e->dirty_groups);
+    ptr_set_destroy(&e->dirty_policies);
+    free(e);
+}
+
+size_t
+np_engine_n_groups(const struct np_engine *e)
+{
+    return str_map_count(&e->groups);
+}
+
+size_t
+np_engine_n_policies(const struct np_engine *e)
+{
+    return str_map_count(&e->policies);
+}
+
+void
+np_group_uuid(const char *normalized, char uuid[37])
+{
+    static const uint8_t ns_uuid[16] = {
+        0x5a, 0x5e, 0x7d, 0xd9, 0xe3, 0xfb, 0x49, 0xbb,
+        0xb2, 0x63, 0x9b, 0xab, 0x25, 0xc9, 0x58, 0x41,
+    };
+    size_t len = strlen(normalized);
+    uint8_t *buf = xmalloc(16 + len);
+    uint8_t digest[20];
+
+    memcpy(buf, ns_uuid, 16);
+    memcpy(buf + 16, normalized, len);
+    if (gnutls_hash_fast(GNUTLS_DIG_SHA1, buf, 16 + len, digest) < 0) {
+        /* SHA-1 is always built into GnuTLS. */
+        abort();
+    }
+    free(buf);
+    digest[6] = (digest[6] & 0x0f) | 0x50;
+    digest[8] = (digest[8] & 0x3f) | 0x80;
+    snprintf(uuid, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             digest[0], digest[1], digest[2], digest[3], digest[4],
+             digest[5], digest[6], digest[7], digest[8], digest[9],
+             digest[10], digest[11], digest[12], digest[13], digest[14],
+             digest[15]);
+}
