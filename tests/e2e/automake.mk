@@ -20,3 +20,11 @@ EXTRA_DIST += \
 	tests/e2e/sandbox/test_topology.py \
 	tests/e2e/sandbox/topology.py \
 	tests/e2e/sandbox/util.py
+
+# The NetworkPolicy conformance suite (tests/e2e/netpol/, docs/sandbox.md).
+EXTRA_DIST += \
+	tests/e2e/netpol/__init__.py tests/e2e/netpol/cases.py \
+	tests/e2e/netpol/framecheck.py tests/e2e/netpol/model.py \
+	tests/e2e/netpol/netpol.py tests/e2e/netpol/probe.py \
+	tests/e2e/netpol/server.py tests/e2e/netpol/test_model.py \
+	tests/e2e/netpol/test_netpol.py tests/e2e/netpol/workload.py
