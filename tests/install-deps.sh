@@ -20,11 +20,12 @@ openvswitch-source libssl-dev libcap-ng-dev python3"
 run_packages="openvswitch-switch openvswitch-common iproute2
 containernetworking-plugins"
 
-# To test: ping, iptables (the portmap CNI plugin and the e2e checks),
+# To test: ping, iptables (the portmap CNI plugin and the e2e checks), curl
+# (the sandbox asks the controller for /healthz),
 # tcpdump for captures in the sandbox cluster, and containerd, runc and
 # busybox-static for the test where a real runtime (`ctr run --cni`) runs
 # antrea-cni in a busybox container (tests/runtime/).
-test_packages="iputils-ping iptables tcpdump containerd runc busybox-static"
+test_packages="iputils-ping iptables tcpdump curl containerd runc busybox-static"
 
 # Sandbox cluster control plane (tests/e2e/build-kube.sh and
 # tests/e2e/sandbox/kube.py): Go and dpkg-dev build kube-apiserver and

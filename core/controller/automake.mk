@@ -9,4 +9,9 @@ include core/controller/apiserver.mk
 
 sbin_PROGRAMS += core/controller/antrea-controller
 core_controller_antrea_controller_SOURCES = core/controller/main.c
-core_controller_antrea_controller_LDADD = $(CORE_LIBS)
+core_controller_antrea_controller_CPPFLAGS = $(AM_CPPFLAGS) $(CONTROLLER_API_CPPFLAGS)
+core_controller_antrea_controller_LDADD = $(CONTROLLER_API_LIBS) \
+	core/controller/libantrea-np.la $(K8S_LIBS) $(CORE_LIBS) $(JANSSON_LIBS)
+core_controller_antrea_controller_CFLAGS = $(AM_CFLAGS) $(K8S_CFLAGS) \
+	$(JANSSON_CFLAGS)
+$(core_controller_antrea_controller_OBJECTS): core/proto/controlplane.pb-c.h

@@ -2,28 +2,80 @@
  * Copyright (c) 2026 The antrea-c authors.
  * SPDX-License-Identifier: Apache-2.0
  *
- * antrea-controller: the cluster's NetworkPolicy computer.  Today it reads
- * and checks its YAML; watching the Kubernetes API, computing policies and
- * serving them to agents come with the NetworkPolicy work (issue 5).
+ * antrea-controller: the cluster's NetworkPolicy computer.  It reads its
+ * YAML, watches Pods, Namespaces and NetworkPolicies in the Kubernetes API
+ * (informers), feeds them to the computation (np-compute.h), which writes
+ * the store (cp-store.h), and serves the store to the agents over HTTPS
+ * (api-server.h), checking every request with the kube-apiserver
+ * (api-auth.h).  One event loop runs it all.  Invalid policies are logged
+ * and reported as Kubernetes Events.
  */
 
 #include <config.h>
 
 #include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "api-auth.h"
+#include "api-server.h"
+#include "api-tls.h"
 #include "controller-config.h"
+#include "cp-store.h"
 #include "diag.h"
+#include "event-loop.h"
+#include "k8s/k8s-client.h"
+#include "k8s/k8s-config.h"
+#include "k8s/k8s-informer.h"
+#include "k8s/k8s-resource.h"
 #include "log.h"
+#include "np-compute.h"
+#include "util.h"
+
+LOG_DEFINE_THIS_MODULE(controller);
+
+/* Where Antrea mounts the controller's certificate when selfSignedCert is
+ * false (the Secret antrea-controller-tls). */
+#define DEFAULT_TLS_DIR "/var/run/antrea/antrea-controller-tls"
 
 /* Parsed command line. */
 struct controller_options {
     const char *config_file;    /* --config, or NULL for all defaults */
     bool check_config;          /* --check-config */
+    const char *bind_address;   /* --bind-address, or NULL for all */
+    const char *tls_cert_file;  /* --tls-cert-file */
+    const char *tls_key_file;   /* --tls-key-file */
+    const char *ca_cert_out;    /* --ca-cert-out, or NULL */
+    const char **tls_sans;      /* --tls-san values */
+    size_t n_tls_sans;          /* elements in 'tls_sans' */
+    size_t allocated_tls_sans;  /* capacity of 'tls_sans' */
 };
 
+/* The running controller. */
+struct controller {
+    struct controller_config *cfg; /* its configuration (not owned) */
+    struct event_loop *loop;    /* the one loop */
+    struct k8s_client *client;  /* to the kube-apiserver */
+    struct cp_store *store;     /* the computed objects */
+    struct np_engine *engine;   /* the computation */
+    struct api_auth *auth;      /* request checks */
+    struct api_server *server;  /* the control-plane API */
+    struct k8s_informer *namespaces; /* the watched resources */
+    struct k8s_informer *pods;
+    struct k8s_informer *policies;
+    struct event_loop_task *task; /* flushes the engine */
+    bool dirty;                 /* the engine has unflushed changes */
+    bool ready;                 /* every informer synced once */
+    bool failed;                /* stopping because of an error */
+    char *hostname;             /* for Events' reportingInstance */
+};
+
+/* Prints the command line's help to 'stream'. */
 static void
 usage(FILE *stream)
 {
@@ -33,21 +85,41 @@ usage(FILE *stream)
             "\n"
             "  --config FILE        controller YAML; without it all defaults\n"
             "  --check-config       check the config, print it, and exit\n"
+            "  --bind-address ADDR  serve the API on ADDR only (default: "
+            "all)\n"
+            "  --tls-cert-file FILE certificate when selfSignedCert is "
+            "false\n"
+            "                       (default " DEFAULT_TLS_DIR "/tls.crt)\n"
+            "  --tls-key-file FILE  its key (default " DEFAULT_TLS_DIR
+            "/tls.key)\n"
+            "  --ca-cert-out FILE   write the self-signed certificate (the "
+            "agents'\n"
+            "                       CA) to FILE\n"
+            "  --tls-san NAME       one more DNS name or IP for the "
+            "self-signed\n"
+            "                       certificate (repeatable)\n"
             "  --log-level SPEC     LEVEL or MODULE:LEVEL[,...]\n"
             "  --version            print the version and exit\n"
             "  --help               print this help and exit\n");
 }
 
+/* Parses the command line into 'opts'; exits on errors. */
 static void
 parse_options(int argc, char *argv[], struct controller_options *opts)
 {
     enum {
         OPT_CONFIG = 256, OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_VERSION,
-        OPT_HELP,
+        OPT_HELP, OPT_BIND_ADDRESS, OPT_TLS_CERT_FILE, OPT_TLS_KEY_FILE,
+        OPT_CA_CERT_OUT, OPT_TLS_SAN,
     };
     static const struct option long_options[] = {
         { "config", required_argument, NULL, OPT_CONFIG },
         { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+        { "bind-address", required_argument, NULL, OPT_BIND_ADDRESS },
+        { "tls-cert-file", required_argument, NULL, OPT_TLS_CERT_FILE },
+        { "tls-key-file", required_argument, NULL, OPT_TLS_KEY_FILE },
+        { "ca-cert-out", required_argument, NULL, OPT_CA_CERT_OUT },
+        { "tls-san", required_argument, NULL, OPT_TLS_SAN },
         { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
         { "version", no_argument, NULL, OPT_VERSION },
         { "help", no_argument, NULL, OPT_HELP },
@@ -55,6 +127,8 @@ parse_options(int argc, char *argv[], struct controller_options *opts)
     };
 
     memset(opts, 0, sizeof *opts);
+    opts->tls_cert_file = DEFAULT_TLS_DIR "/tls.crt";
+    opts->tls_key_file = DEFAULT_TLS_DIR "/tls.key";
     for (;;) {
         int c = getopt_long(argc, argv, "", long_options, NULL);
         if (c == -1) {
@@ -66,6 +140,26 @@ parse_options(int argc, char *argv[], struct controller_options *opts)
             break;
         case OPT_CHECK_CONFIG:
             opts->check_config = true;
+            break;
+        case OPT_BIND_ADDRESS:
+            opts->bind_address = optarg;
+            break;
+        case OPT_TLS_CERT_FILE:
+            opts->tls_cert_file = optarg;
+            break;
+        case OPT_TLS_KEY_FILE:
+            opts->tls_key_file = optarg;
+            break;
+        case OPT_CA_CERT_OUT:
+            opts->ca_cert_out = optarg;
+            break;
+        case OPT_TLS_SAN:
+            if (opts->n_tls_sans >= opts->allocated_tls_sans) {
+                opts->tls_sans = x2nrealloc(opts->tls_sans,
+                                            &opts->allocated_tls_sans,
+                                            sizeof *opts->tls_sans);
+            }
+            opts->tls_sans[opts->n_tls_sans++] = optarg;
             break;
         case OPT_LOG_LEVEL: {
             char *error = NULL;
@@ -96,6 +190,423 @@ parse_options(int argc, char *argv[], struct controller_options *opts)
     }
 }
 
+/* Posts a Warning Event about NetworkPolicy 'ns'/'name' with 'reason' and
+ * 'message' (asynchronously; failures are only logged). */
+static void
+post_policy_event(struct controller *c, const char *ns, const char *name,
+                  const char *reason, const char *message)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    json_t *object = c->policies ? k8s_informer_get(c->policies, ns, name)
+                                 : NULL;
+    const char *uid = NULL;
+    if (object) {
+        uid = json_string_value(json_object_get(
+                                    json_object_get(object, "metadata"),
+                                    "uid"));
+    }
+    json_t *involved = json_pack("{s:s, s:s, s:s, s:s}",
+                                 "kind", "NetworkPolicy",
+                                 "apiVersion", "networking.k8s.io/v1",
+                                 "namespace", ns, "name", name);
+    if (uid) {
+        json_object_set_new(involved, "uid", json_string(uid));
+    }
+    char *generate_name = xasprintf("%s.", name);
+    json_t *event = json_pack(
+        "{s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:s, s:{s:s}, s:s, s:s,"
+        " s:i, s:s, s:s}",
+        "apiVersion", "v1", "kind", "Event",
+        "metadata", "generateName", generate_name, "namespace", ns,
+        "involvedObject", involved,
+        "reason", reason, "message", message, "type", "Warning",
+        "source", "component", "antrea-controller",
+        "firstTimestamp", stamp, "lastTimestamp", stamp, "count", 1,
+        "reportingComponent", "antrea-controller",
+        "reportingInstance", c->hostname);
+    free(generate_name);
+    if (!event) {
+        LOG_WARN("NetworkPolicy %s/%s: cannot build its Event", ns, name);
+        return;
+    }
+    char *path = k8s_resource_path(&k8s_resource_events, ns, NULL, NULL);
+    struct k8s_request_args args = {
+        .method = "POST", .path = path, .body = event,
+    };
+    k8s_client_request(c->client, &args);
+    free(path);
+    json_decref(event);
+}
+
+/* The engine found NetworkPolicy 'ns'/'name' invalid. */
+static void
+policy_invalid(const char *ns, const char *name, const char *error,
+               void *c_)
+{
+    struct controller *c = c_;
+
+    LOG_WARN("NetworkPolicy %s/%s is invalid and not enforced: %s", ns,
+             name, error);
+    post_policy_event(c, ns, name, "InvalidNetworkPolicy", error);
+}
+
+/* Marks the engine of 'c' as having changes to flush. */
+static void
+mark_dirty(struct controller *c)
+{
+    c->dirty = true;
+    event_loop_immediate_wake(c->loop);
+}
+
+/* Returns metadata.namespace and metadata.name of 'object'. */
+static void
+object_key(const json_t *object, const char **nsp, const char **namep)
+{
+    const json_t *meta = json_object_get(object, "metadata");
+    *nsp = json_string_value(json_object_get(meta, "namespace"));
+    *namep = json_string_value(json_object_get(meta, "name"));
+}
+
+/* Informer handlers: each change goes to the engine and
+ * marks it for a flush. */
+static void
+namespace_add(json_t *object, void *c_)
+{
+    struct controller *c = c_;
+    np_engine_set_namespace_json(c->engine, object);
+    mark_dirty(c);
+}
+
+/* A Namespace changed. */
+static void
+namespace_update(json_t *old, json_t *new, void *c_)
+{
+    namespace_add(new, c_);
+}
+
+/* A Namespace is gone. */
+static void
+namespace_delete(json_t *object, void *c_)
+{
+    struct controller *c = c_;
+    const char *ns, *name;
+    object_key(object, &ns, &name);
+    if (name) {
+        np_engine_delete_namespace(c->engine, name);
+        mark_dirty(c);
+    }
+}
+
+/* A Pod appeared. */
+static void
+pod_add(json_t *object, void *c_)
+{
+    struct controller *c = c_;
+    np_engine_set_pod_json(c->engine, object);
+    mark_dirty(c);
+}
+
+/* A Pod changed. */
+static void
+pod_update(json_t *old, json_t *new, void *c_)
+{
+    pod_add(new, c_);
+}
+
+/* A Pod is gone. */
+static void
+pod_delete(json_t *object, void *c_)
+{
+    struct controller *c = c_;
+    const char *ns, *name;
+    object_key(object, &ns, &name);
+    if (ns && name) {
+        np_engine_delete_pod(c->engine, ns, name);
+        mark_dirty(c);
+    }
+}
+
+/* A NetworkPolicy appeared. */
+static void
+policy_add(json_t *object, void *c_)
+{
+    struct controller *c = c_;
+    np_engine_set_policy_json(c->engine, object);
+    mark_dirty(c);
+}
+
+/* A NetworkPolicy changed. */
+static void
+policy_update(json_t *old, json_t *new, void *c_)
+{
+    policy_add(new, c_);
+}
+
+/* A NetworkPolicy is gone. */
+static void
+policy_delete(json_t *object, void *c_)
+{
+    struct controller *c = c_;
+    const char *ns, *name;
+    object_key(object, &ns, &name);
+    if (ns && name) {
+        np_engine_delete_policy(c->engine, ns, name);
+        mark_dirty(c);
+    }
+}
+
+/* An informer gave up (it retries forever unless told otherwise, so this
+ * is unexpected): the controller cannot go on. */
+static void
+informer_failed(const char *error, void *c_)
+{
+    struct controller *c = c_;
+    LOG_ERR("watching the Kubernetes API failed: %s", error);
+    c->failed = true;
+    event_loop_stop(c->loop);
+}
+
+/* An informer finished its first list. */
+static void
+informer_synced(void *c_)
+{
+    mark_dirty(c_);
+}
+
+/* The controller's task: flushes the engine's changes into the store, and
+ * declares the API ready once every informer has synced. */
+static void
+controller_run(void *c_)
+{
+    struct controller *c = c_;
+
+    if (c->dirty) {
+        c->dirty = false;
+        np_engine_flush(c->engine);
+    }
+    if (!c->ready && k8s_informer_has_synced(c->namespaces)
+        && k8s_informer_has_synced(c->pods)
+        && k8s_informer_has_synced(c->policies)) {
+        c->ready = true;
+        api_server_set_ready(c->server, true);
+        LOG_INFO("synced with the Kubernetes API: %zu Namespaces, %zu Pods, "
+                 "%zu NetworkPolicies -> %zu internal NetworkPolicies, "
+                 "%zu AddressGroups, %zu AppliedToGroups; serving them",
+                 k8s_informer_count(c->namespaces),
+                 k8s_informer_count(c->pods),
+                 k8s_informer_count(c->policies),
+                 cp_store_count(c->store, CP_RESOURCE_NETWORK_POLICIES),
+                 cp_store_count(c->store, CP_RESOURCE_ADDRESS_GROUPS),
+                 cp_store_count(c->store, CP_RESOURCE_APPLIED_TO_GROUPS));
+    }
+}
+
+/* Prepares the API server's certificate and key per 'cfg' and 'opts' into
+ * '*certp' and '*keyp'.  Returns 0 or an errno value, having logged why. */
+static int
+prepare_tls(const struct controller_config *cfg,
+            const struct controller_options *opts, const char *hostname,
+            char **certp, char **keyp)
+{
+    char *error = NULL;
+    int retval;
+
+    if (!cfg->self_signed_cert) {
+        retval = api_tls_load(opts->tls_cert_file, opts->tls_key_file,
+                              certp, keyp, &error);
+        if (retval) {
+            LOG_ERR("%s (selfSignedCert is false)", error);
+            fprintf(stderr, "antrea-controller: %s (selfSignedCert is "
+                    "false)\n", error);
+            free(error);
+            return retval;
+        }
+        LOG_INFO("TLS certificate from %s", opts->tls_cert_file);
+        return 0;
+    }
+
+    static const char *const service_names[] = {
+        "antrea", "antrea.kube-system", "antrea.kube-system.svc",
+        "antrea.kube-system.svc.cluster.local", "localhost",
+    };
+    char **names = NULL;
+    size_t n = 0, allocated = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(service_names) + opts->n_tls_sans + 1;
+         i++) {
+        const char *name = (i < ARRAY_SIZE(service_names)
+                            ? service_names[i]
+                            : i < ARRAY_SIZE(service_names) + opts->n_tls_sans
+                            ? opts->tls_sans[i - ARRAY_SIZE(service_names)]
+                            : hostname);
+        if (n >= allocated) {
+            names = x2nrealloc(names, &allocated, sizeof *names);
+        }
+        names[n++] = xstrdup(name);
+    }
+    api_tls_add_host_addresses(&names, &n, &allocated);
+    retval = api_tls_generate((const char *const *) names, n, certp, keyp,
+                              &error);
+    for (size_t i = 0; i < n; i++) {
+        free(names[i]);
+    }
+    free(names);
+    if (retval) {
+        LOG_ERR("%s", error);
+        free(error);
+        return retval;
+    }
+    if (opts->ca_cert_out) {
+        retval = api_tls_write_pem(opts->ca_cert_out, *certp, &error);
+        if (retval) {
+            LOG_ERR("--ca-cert-out: %s", error);
+            fprintf(stderr, "antrea-controller: --ca-cert-out: %s\n", error);
+            free(error);
+            free(*certp);
+            free(*keyp);
+            return retval;
+        }
+        LOG_INFO("self-signed certificate written to %s for the agents",
+                 opts->ca_cert_out);
+    } else {
+        LOG_WARN("self-signed certificate generated but not published: "
+                 "agents cannot verify the API server without "
+                 "--ca-cert-out");
+    }
+    return 0;
+}
+
+/* Creates an informer of 'resource' for 'c' with 'add', 'update' and
+ * 'del'. */
+static struct k8s_informer *
+start_informer(struct controller *c, const struct k8s_resource *resource,
+               void (*add)(json_t *, void *),
+               void (*update)(json_t *, json_t *, void *),
+               void (*del)(json_t *, void *))
+{
+    struct k8s_list_watch_options options = { .page_size = 500 };
+    struct k8s_informer_handlers handlers = {
+        .add = add, .update = update, .delete = del,
+        .synced = informer_synced, .failed = informer_failed,
+    };
+    struct k8s_informer *informer = k8s_informer_create(
+        c->client, resource, &options, &handlers, c);
+    k8s_informer_start(informer);
+    return informer;
+}
+
+/* Runs the controller with 'cfg' and 'opts' until SIGTERM or SIGINT.
+ * Returns the exit status. */
+static int
+run(struct controller_config *cfg, const struct controller_options *opts)
+{
+    struct controller c = { .cfg = cfg };
+    char *error = NULL;
+    char *cert = NULL, *key = NULL, *prio = NULL;
+    struct k8s_config *k8s_config = NULL;
+    int status = EXIT_FAILURE;
+    char host[256] = "";
+
+    gethostname(host, sizeof host - 1);
+    c.hostname = xstrdup(host[0] ? host : "antrea-controller");
+    /* A peer that goes away is an error on its connection, not a signal
+     * that kills the controller. */
+    signal(SIGPIPE, SIG_IGN);
+
+    c.loop = event_loop_create();
+    static const int stop_signals[] = { SIGINT, SIGTERM };
+    int retval = event_loop_catch_signals(c.loop, stop_signals,
+                                          ARRAY_SIZE(stop_signals));
+    if (retval) {
+        LOG_ERR("cannot catch signals: %s", strerror(retval));
+        goto out;
+    }
+
+    prio = api_tls_priorities(cfg->tls_min_version, cfg->tls_cipher_suites,
+                              &error);
+    if (!prio) {
+        LOG_ERR("%s: %s", cfg->file, error);
+        fprintf(stderr, "antrea-controller: %s: %s\n", cfg->file, error);
+        goto out;
+    }
+    k8s_config = k8s_config_load(cfg->client_connection.kubeconfig, &error);
+    if (!k8s_config) {
+        LOG_ERR("%s", error);
+        fprintf(stderr, "antrea-controller: %s\n", error);
+        goto out;
+    }
+    if (prepare_tls(cfg, opts, c.hostname, &cert, &key)) {
+        goto out;
+    }
+
+    c.client = k8s_client_create(k8s_config, c.loop);
+    c.store = cp_store_create();
+    c.engine = np_engine_create(c.store, policy_invalid, &c);
+    c.auth = api_auth_create(c.client, 0, 0);
+    struct api_server_params params = {
+        .address = opts->bind_address, .port = cfg->api_port,
+        .cert_pem = cert, .key_pem = key, .priorities = prio,
+    };
+    c.server = api_server_create(c.loop, c.store, c.auth, &params, &error);
+    if (!c.server) {
+        LOG_ERR("%s", error);
+        fprintf(stderr, "antrea-controller: %s\n", error);
+        goto out;
+    }
+    c.task = event_loop_add_task(c.loop, "controller", controller_run, NULL,
+                                 &c);
+    c.namespaces = start_informer(&c, &k8s_resource_namespaces,
+                                  namespace_add, namespace_update,
+                                  namespace_delete);
+    c.pods = start_informer(&c, &k8s_resource_pods, pod_add, pod_update,
+                            pod_delete);
+    c.policies = start_informer(&c, &k8s_resource_networkpolicies,
+                                policy_add, policy_update, policy_delete);
+    LOG_INFO("serving the control-plane API (networkpolicies, "
+             "addressgroups, appliedtogroups) on https://%s%s%s:%d "
+             "(TLS: %s); watching %s",
+             opts->bind_address && strchr(opts->bind_address, ':') ? "["
+                                                                    : "",
+             opts->bind_address ? opts->bind_address : "*",
+             opts->bind_address && strchr(opts->bind_address, ':') ? "]"
+                                                                   : "",
+             api_server_port(c.server), prio, k8s_config->server);
+
+    int signo = event_loop_run(c.loop);
+    LOG_INFO("stopping%s%s", signo ? " on signal " : "",
+             signo ? strsignal(signo) : "");
+    status = c.failed ? EXIT_FAILURE : EXIT_SUCCESS;
+
+out:
+    free(error);
+    api_server_destroy(c.server);
+    k8s_informer_destroy(c.policies);
+    k8s_informer_destroy(c.pods);
+    k8s_informer_destroy(c.namespaces);
+    api_auth_destroy(c.auth);
+    np_engine_destroy(c.engine);
+    cp_store_destroy(c.store);
+    k8s_client_destroy(c.client);
+    if (c.task) {
+        event_loop_remove_task(c.loop, c.task);
+    }
+    event_loop_destroy(c.loop);
+    k8s_config_destroy(k8s_config);
+    free(cert);
+    if (key) {
+        memset(key, 0, strlen(key));
+    }
+    free(key);
+    free(prio);
+    free(c.hostname);
+    return status;
+}
+
+/* Checks the configuration, or runs the controller. */
 int
 main(int argc, char *argv[])
 {
@@ -120,21 +631,30 @@ main(int argc, char *argv[])
 
     int status = EXIT_SUCCESS;
     if (opts.check_config) {
-        printf("%s: configuration OK\n"
-               "apiPort: %d\n"
-               "selfSignedCert: %s\n"
-               "enablePrometheusMetrics: %s\n",
-               cfg->file, cfg->api_port,
-               cfg->self_signed_cert ? "true" : "false",
-               cfg->enable_prometheus_metrics ? "true" : "false");
+        char *error;
+        char *prio = api_tls_priorities(cfg->tls_min_version,
+                                        cfg->tls_cipher_suites, &error);
+        if (!prio) {
+            fprintf(stderr, "antrea-controller: %s: %s\n", cfg->file, error);
+            free(error);
+            status = EXIT_FAILURE;
+        } else {
+            printf("%s: configuration OK\n"
+                   "apiPort: %d\n"
+                   "selfSignedCert: %s\n"
+                   "enablePrometheusMetrics: %s\n"
+                   "TLS priorities: %s\n",
+                   cfg->file, cfg->api_port,
+                   cfg->self_signed_cert ? "true" : "false",
+                   cfg->enable_prometheus_metrics ? "true" : "false", prio);
+            free(prio);
+        }
     } else {
-        /* Refuse rather than pretend: nothing would be served. */
-        fprintf(stderr, "antrea-controller: serving NetworkPolicies is not "
-                "implemented yet; only --check-config works\n");
-        status = EXIT_FAILURE;
+        status = run(cfg, &opts);
     }
 
     controller_config_destroy(cfg);
     diag_destroy(&diag);
+    free(opts.tls_sans);
     return status;
 }

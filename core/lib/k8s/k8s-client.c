@@ -102,6 +102,7 @@ struct k8s_request {
                                    NULL */
 
     k8s_line_func *on_line;     /* streaming, or NULL */
+    k8s_data_func *on_data;     /* streaming raw bytes, or NULL */
     k8s_response_func *on_done; /* or NULL */
     void *aux;                  /* for the callbacks */
 
@@ -396,11 +397,15 @@ write_callback(char *data, size_t size, size_t nmemb, void *req_)
     if (!req->status_checked) {
         long status = 0;
         curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
-        req->streaming = req->on_line && status >= 200 && status < 300;
+        req->streaming = ((req->on_line || req->on_data)
+                          && status >= 200 && status < 300);
         req->status_checked = true;
     }
 
-    if (req->streaming) {
+    if (req->streaming && req->on_data) {
+        req->on_data(req, data, n, req->aux);
+        return req->cancelled ? 0 : n;
+    } else if (req->streaming) {
         int error = k8s_lines_feed(&req->lines, data, n, deliver_line, req);
         if (error == EMSGSIZE) {
             req->error = xasprintf("a line of the response is longer than "
@@ -460,7 +465,8 @@ request_setup(struct k8s_client *client, struct k8s_request *req,
 
     req->method = xstrdup(args->method);
     req->url = xasprintf("%s%s", config->server, args->path);
-    req->on_line = args->on_line;
+    req->on_line = args->on_data ? NULL : args->on_line;
+    req->on_data = args->on_data;
     req->on_done = args->on_done;
     req->aux = args->aux;
     req->max_body = args->max_body ? args->max_body
@@ -518,7 +524,10 @@ request_setup(struct k8s_client *client, struct k8s_request *req,
     }
 
     /* The headers. */
-    req->headers = curl_slist_append(NULL, "Accept: application/json");
+    char *accept = xasprintf("Accept: %s", (args->accept ? args->accept
+                                             : "application/json"));
+    req->headers = curl_slist_append(NULL, accept);
+    free(accept);
     req->headers = curl_slist_append(req->headers, "Expect:");
     if (args->body) {
         const char *type = (args->content_type ? args->content_type
@@ -873,6 +882,7 @@ k8s_client_call(struct k8s_client *client,
     char *error;
 
     sync_args.on_line = NULL;
+    sync_args.on_data = NULL;
     sync_args.on_done = NULL;
     if (bodyp) {
         *bodyp = NULL;

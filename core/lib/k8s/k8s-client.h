@@ -8,7 +8,8 @@
  * the loop), so nothing ever blocks the loop.  A request is started with
  * k8s_client_request() and finishes with one call of its 'on_done'
  * callback, unless it is cancelled first.  A streaming request (a watch)
- * also hands its body over line by line as it arrives ('on_line').
+ * also hands its body over line by line as it arrives ('on_line'), or as
+ * raw bytes for binary streams ('on_data').
  *
  * Every request carries the config's credentials: a bearer token (read
  * again from its file every minute, as ServiceAccount tokens rotate) or a
@@ -67,6 +68,13 @@ typedef void k8s_response_func(struct k8s_request *,
 typedef void k8s_line_func(struct k8s_request *, const char *line,
                            size_t length, void *aux);
 
+/* Called for each piece of a streaming request's body ('size' bytes, in
+ * pieces of any size, as they arrive), but only if the status is 2xx;
+ * otherwise the body is buffered for 'on_done'.  For binary streams whose
+ * framing is not lines.  May cancel the request. */
+typedef void k8s_data_func(struct k8s_request *, const void *data,
+                           size_t size, void *aux);
+
 /* A request.  Only 'method' and 'path' are required. */
 struct k8s_request_args {
     const char *method;         /* "GET", "POST", "PUT", "PATCH", "DELETE" */
@@ -83,6 +91,10 @@ struct k8s_request_args {
     size_t max_body;            /* buffered body; 0: the default */
     k8s_response_func *on_done; /* may be NULL */
     void *aux;                  /* for the callbacks */
+    k8s_data_func *on_data;     /* NULL: see 'on_line'; otherwise the body
+                                   goes here raw ('on_line' is ignored) */
+    const char *accept;         /* the Accept header's value; NULL means
+                                   "application/json" */
 };
 
 struct k8s_client *k8s_client_create(const struct k8s_config *,

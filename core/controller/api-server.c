@@ -1,0 +1,973 @@
+/*
+ * Copyright (c) 2026 The antrea-c authors.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The control-plane API server (api-server.h): libmicrohttpd in external
+ * epoll mode on the event loop, routing, authorisation through api-auth,
+ * lists and gets from the store, and watches streamed from the store's
+ * shared frames.
+ *
+ * A request's life: MHD calls the access handler once when the headers
+ * are in (we allocate the request context), then again for the body
+ * (ignored) and once more when it is complete.  Then the request is
+ * routed; if authorisation is pending the connection is suspended, and
+ * the auth callback resumes it, after which MHD calls the handler again
+ * and the response is queued.  A watch's response is produced by a
+ * content reader that copies queued frames out; with nothing queued it
+ * suspends the connection, and the next frame (or the keepalive timer,
+ * or the end of the watch) resumes it.  MHD's completion callback frees
+ * the context, cancelling whatever is still pending.
+ */
+
+#include <config.h>
+
+#include "api-server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "api-auth.h"
+#include "controlplane.pb-c.h"
+#include "cp-store.h"
+#include "event-loop.h"
+#include "log.h"
+#include "util.h"
+
+LOG_DEFINE_THIS_MODULE(api_server);
+
+/* Seconds of inactivity after which MHD closes a connection (a watch is
+ * never that quiet: keepalives). */
+#define API_SERVER_CONNECTION_TIMEOUT 300
+
+/* Largest piece a watch's content reader produces at once. */
+#define API_SERVER_WATCH_BLOCK (64 * 1024)
+
+/* What a request asks for. */
+enum api_route {
+    ROUTE_HEALTHZ,              /* GET /healthz, no authentication */
+    ROUTE_READYZ,               /* GET /readyz */
+    ROUTE_LIST,                 /* GET PREFIX/RESOURCE */
+    ROUTE_GET,                  /* GET PREFIX/RESOURCE/NAME */
+    ROUTE_WATCH,                /* GET PREFIX/RESOURCE?watch=1 */
+};
+
+/* Where a request is in its life. */
+enum api_phase {
+    PHASE_NEW,                  /* headers in, not routed yet */
+    PHASE_AUTHORISING,          /* waiting for api-auth */
+    PHASE_AUTHORISED,           /* api-auth answered */
+    PHASE_RESPONDED,            /* a response is queued */
+};
+
+struct api_server {
+    struct event_loop *loop;    /* the loop it runs on (not owned) */
+    struct event_loop_task *task; /* its task in 'loop' */
+    struct cp_store *store;     /* where objects come from (not owned) */
+    struct api_auth *auth;      /* checks requests (not owned), or NULL */
+    struct MHD_Daemon *daemon;  /* libmicrohttpd */
+    int epoll_fd;               /* MHD's epoll fd, to wait on */
+    int port;                   /* the port listened on */
+    bool ready;                 /* /readyz answers 200 */
+    bool stopping;              /* being destroyed */
+    size_t watch_max_bytes;     /* unsent bytes a watch may queue */
+    long long keepalive_ms;     /* silence before a keepalive frame */
+    long long next_keepalive_scan; /* time_msec() of the next look for
+                                      idle watches */
+    char *cert_pem;             /* copies MHD uses */
+    char *key_pem;
+    char *priorities;
+    struct api_request *requests; /* every live request */
+    size_t n_watches;           /* requests with a store watch */
+};
+
+/* One request: MHD's per-request context. */
+struct api_request {
+    struct api_server *server;  /* owner */
+    struct api_request *prev, *next; /* in server->requests */
+    struct MHD_Connection *conn; /* its connection */
+    enum api_phase phase;       /* see above */
+    bool suspended;             /* we suspended 'conn' */
+
+    enum api_route route;       /* what it asks for */
+    enum cp_resource resource;  /* for the resource routes */
+    char *name;                 /* for ROUTE_GET */
+    char *node_name;            /* from fieldSelector=nodeName=..., or
+                                   NULL */
+
+    struct api_auth_check *check; /* pending authorisation, or NULL */
+    enum api_auth_verdict verdict; /* api-auth's answer */
+    char *auth_message;         /* api-auth's message */
+
+    /* A watch. */
+    struct cp_watch *watch;     /* the store's watch, or NULL */
+    bool watching;              /* counted in server->n_watches */
+    bool watch_ended;           /* the store ended it (or we stop) */
+    struct cp_frame **frames;   /* queued frames, oldest first */
+    size_t n_frames;            /* frames in 'frames' */
+    size_t allocated_frames;    /* capacity of 'frames' */
+    size_t first_frame;         /* index of the oldest unsent frame */
+    size_t offset;              /* bytes of it already sent */
+    size_t queued_bytes;        /* unsent bytes in the queue */
+    bool initial;               /* inside cp_store_watch(): the initial
+                                   set, which is not limited */
+    size_t initial_frames;      /* unsent frames of the initial set, at
+                                   the head of the queue */
+    size_t initial_bytes;       /* their bytes */
+    uint8_t *tail;              /* the ERROR frame sent after the end, or
+                                   NULL */
+    size_t tail_size;           /* bytes in 'tail' */
+    size_t tail_offset;         /* bytes of it sent */
+    long long last_sent;        /* time_msec() of the last bytes out */
+};
+
+static void server_run(void *server_);
+static void server_wait(void *server_);
+static enum MHD_Result access_handler(void *server_,
+                                      struct MHD_Connection *,
+                                      const char *url, const char *method,
+                                      const char *version,
+                                      const char *upload_data,
+                                      size_t *upload_data_size,
+                                      void **con_cls);
+static void request_completed(void *server_, struct MHD_Connection *,
+                              void **con_cls,
+                              enum MHD_RequestTerminationCode);
+static void request_free(struct api_request *);
+
+/* Logs libmicrohttpd's messages through our log. */
+static void
+mhd_logger(void *aux, const char *format, va_list args)
+{
+    char *message = xvasprintf(format, args);
+    size_t length = strlen(message);
+    while (length && message[length - 1] == '\n') {
+        message[--length] = '\0';
+    }
+    LOG_WARN("libmicrohttpd: %s", message);
+    free(message);
+}
+
+/* Starts MHD for 'server' with 'params'; 'dual_stack' asks for an IPv6
+ * socket that also takes IPv4.  Returns NULL or a malloc'd error. */
+static char *
+start_daemon(struct api_server *server,
+             const struct api_server_params *params, bool dual_stack)
+{
+    unsigned int flags = (MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME
+                          | MHD_USE_ERROR_LOG);
+    struct MHD_OptionItem options[16];
+    size_t n = 0;
+    struct sockaddr_in sin;
+    struct sockaddr_in6 sin6;
+
+    /* The logger first, so that MHD logs nothing on its own. */
+    options[n++] = (struct MHD_OptionItem) {
+        MHD_OPTION_EXTERNAL_LOGGER, (intptr_t) mhd_logger, server };
+    if (server->cert_pem) {
+        flags |= MHD_USE_TLS;
+        options[n++] = (struct MHD_OptionItem) {
+            MHD_OPTION_HTTPS_MEM_CERT, 0, server->cert_pem };
+        options[n++] = (struct MHD_OptionItem) {
+            MHD_OPTION_HTTPS_MEM_KEY, 0, server->key_pem };
+        if (server->priorities) {
+            options[n++] = (struct MHD_OptionItem) {
+                MHD_OPTION_HTTPS_PRIORITIES, 0, server->priorities };
+        }
+    }
+    if (params->address && params->address[0]) {
+        memset(&sin, 0, sizeof sin);
+        memset(&sin6, 0, sizeof sin6);
+        if (inet_pton(AF_INET, params->address, &sin.sin_addr) == 1) {
+            sin.sin_family = AF_INET;
+            sin.sin_port = htons(params->port);
+            options[n++] = (struct MHD_OptionItem) {
+                MHD_OPTION_SOCK_ADDR, 0, &sin };
+        } else if (inet_pton(AF_INET6, params->address,
+                             &sin6.sin6_addr) == 1) {
+            sin6.sin6_family = AF_INET6;
+            sin6.sin6_port = htons(params->port);
+            flags |= MHD_USE_IPv6;
+            options[n++] = (struct MHD_OptionItem) {
+                MHD_OPTION_SOCK_ADDR, 0, &sin6 };
+        } else {
+            return xasprintf("API server: bind address \"%s\" is not an "
+                             "IPv4 or IPv6 address", params->address);
+        }
+    } else if (dual_stack) {
+        flags |= MHD_USE_DUAL_STACK;
+    }
+    options[n++] = (struct MHD_OptionItem) {
+        MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) request_completed, server };
+    options[n++] = (struct MHD_OptionItem) {
+        MHD_OPTION_CONNECTION_TIMEOUT, API_SERVER_CONNECTION_TIMEOUT, NULL };
+    options[n++] = (struct MHD_OptionItem) {
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL };
+    options[n++] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
+
+    errno = 0;
+    server->daemon = MHD_start_daemon(flags, params->port, NULL, NULL,
+                                      access_handler, server,
+                                      MHD_OPTION_ARRAY, options,
+                                      MHD_OPTION_END);
+    if (!server->daemon) {
+        int error = errno;
+        return xasprintf("API server: cannot listen on %s%s%s port %d: %s",
+                         params->address && params->address[0] ? "[" : "",
+                         (params->address && params->address[0]
+                          ? params->address : "every address"),
+                         params->address && params->address[0] ? "]" : "",
+                         params->port,
+                         (error ? strerror(error)
+                          : "libmicrohttpd refused the settings (see the "
+                            "log)"));
+    }
+    return NULL;
+}
+
+struct api_server *
+api_server_create(struct event_loop *loop, struct cp_store *store,
+                  struct api_auth *auth,
+                  const struct api_server_params *params, char **errorp)
+{
+    *errorp = NULL;
+    if (params->cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS)
+        != MHD_YES) {
+        *errorp = xstrdup("API server: this libmicrohttpd has no TLS");
+        return NULL;
+    }
+    if (params->port < 0 || params->port > 65535) {
+        *errorp = xasprintf("API server: port %d is out of range 0 to "
+                            "65535", params->port);
+        return NULL;
+    }
+
+    struct api_server *server = xcalloc(1, sizeof *server);
+    server->loop = loop;
+    server->store = store;
+    server->auth = auth;
+    server->watch_max_bytes = (params->watch_max_bytes
+                               ? params->watch_max_bytes
+                               : API_SERVER_DEFAULT_WATCH_MAX_BYTES);
+    server->keepalive_ms = (params->keepalive_ms > 0 ? params->keepalive_ms
+                            : API_SERVER_DEFAULT_KEEPALIVE_MS);
+    server->cert_pem = params->cert_pem ? xstrdup(params->cert_pem) : NULL;
+    server->key_pem = params->key_pem ? xstrdup(params->key_pem) : NULL;
+    server->priorities = (params->priorities
+                          ? xstrdup(params->priorities) : NULL);
+
+    char *error = start_daemon(server, params, true);
+    if (error && !(params->address && params->address[0])) {
+        /* No IPv6 here: IPv4 alone. */
+        char *error4 = start_daemon(server, params, false);
+        if (!error4) {
+            free(error);
+            error = NULL;
+        } else {
+            free(error4);
+        }
+    }
+    if (error) {
+        *errorp = error;
+        free(server->cert_pem);
+        free(server->key_pem);
+        free(server->priorities);
+        free(server);
+        return NULL;
+    }
+
+    const union MHD_DaemonInfo *info
+        = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    server->epoll_fd = info ? info->epoll_fd : -1;
+    info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    server->port = info ? info->port : params->port;
+    server->next_keepalive_scan = time_msec() + server->keepalive_ms / 2;
+    server->task = event_loop_add_task(loop, "api-server", server_run,
+                                       server_wait, server);
+    return server;
+}
+
+void
+api_server_destroy(struct api_server *server)
+{
+    if (!server) {
+        return;
+    }
+    server->stopping = true;
+    for (struct api_request *r = server->requests; r; r = r->next) {
+        api_auth_check_cancel(r->check);
+        r->check = NULL;
+        if (r->watch) {
+            cp_watch_cancel(r->watch);
+            r->watch = NULL;
+        }
+        r->watch_ended = true;
+        if (r->suspended) {
+            r->suspended = false;
+            MHD_resume_connection(r->conn);
+        }
+    }
+    /* Let MHD take the resumed connections back, then stop: it closes
+     * every connection and calls request_completed for each. */
+    MHD_run(server->daemon);
+    MHD_stop_daemon(server->daemon);
+    while (server->requests) {
+        request_free(server->requests);
+    }
+    event_loop_remove_task(server->loop, server->task);
+    free(server->cert_pem);
+    if (server->key_pem) {
+        memset(server->key_pem, 0, strlen(server->key_pem));
+    }
+    free(server->key_pem);
+    free(server->priorities);
+    free(server);
+}
+
+void
+api_server_set_ready(struct api_server *server, bool ready)
+{
+    server->ready = ready;
+}
+
+int
+api_server_port(const struct api_server *server)
+{
+    return server->port;
+}
+
+size_t
+api_server_n_watches(const struct api_server *server)
+{
+    return server->n_watches;
+}
+
+/* Resumes 'r''s connection if we suspended it, and makes sure the loop
+ * runs MHD again soon. */
+static void
+request_resume(struct api_request *r)
+{
+    if (r->suspended) {
+        r->suspended = false;
+        MHD_resume_connection(r->conn);
+    }
+    event_loop_immediate_wake(r->server->loop);
+}
+
+/* The loop's run step: lets MHD do what is ready, and wakes idle watches
+ * that are due a keepalive. */
+static void
+server_run(void *server_)
+{
+    struct api_server *server = server_;
+    long long now = time_msec();
+
+    if (now >= server->next_keepalive_scan) {
+        for (struct api_request *r = server->requests; r; r = r->next) {
+            if (r->watching && r->suspended
+                && now - r->last_sent >= server->keepalive_ms) {
+                request_resume(r);
+            }
+        }
+        server->next_keepalive_scan = now + server->keepalive_ms / 2;
+    }
+    MHD_run(server->daemon);
+}
+
+/* The loop's wait step: MHD's epoll fd and its next timeout. */
+static void
+server_wait(void *server_)
+{
+    struct api_server *server = server_;
+    MHD_UNSIGNED_LONG_LONG timeout;
+
+    if (server->epoll_fd >= 0) {
+        event_loop_fd_wait(server->loop, server->epoll_fd, POLLIN);
+    }
+    if (MHD_get_timeout(server->daemon, &timeout) == MHD_YES) {
+        event_loop_timer_wait(server->loop,
+                              timeout > 60000 ? 60000 : (long long) timeout);
+    }
+    event_loop_timer_wait_until(server->loop, server->next_keepalive_scan);
+}
+
+/* Queues a response of 'size' bytes 'data' (malloc'd; MHD frees it) with
+ * 'status' and 'content_type'.  Returns MHD's result. */
+static enum MHD_Result
+respond_bytes(struct api_request *r, unsigned int status,
+              const char *content_type, void *data, size_t size)
+{
+    struct MHD_Response *response
+        = MHD_create_response_from_buffer(size, data, MHD_RESPMEM_MUST_FREE);
+    if (!response) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            content_type);
+    if (status == MHD_HTTP_UNAUTHORIZED) {
+        MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Bearer realm=\"antrea-controller\"");
+    }
+    enum MHD_Result result = MHD_queue_response(r->conn, status, response);
+    MHD_destroy_response(response);
+    r->phase = PHASE_RESPONDED;
+    return result;
+}
+
+/* Queues a Kubernetes Status object (JSON) with HTTP 'status', 'reason'
+ * (e.g. "NotFound") and 'message'. */
+static enum MHD_Result
+respond_status(struct api_request *r, unsigned int status,
+               const char *reason, const char *message)
+{
+    json_t *obj = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:i}",
+                            "kind", "Status", "apiVersion", "v1",
+                            "metadata", "status",
+                            status < 300 ? "Success" : "Failure",
+                            "message", message, "reason", reason,
+                            "code", (int) status);
+    char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    json_decref(obj);
+    if (!text) {
+        text = xstrdup("{\"kind\":\"Status\",\"status\":\"Failure\"}");
+    }
+    LOG_DBG("%u %s", status, message);
+    return respond_bytes(r, status, "application/json", text, strlen(text));
+}
+
+/* Queues a plain-text response. */
+static enum MHD_Result
+respond_text(struct api_request *r, unsigned int status, const char *text)
+{
+    char *copy = xstrdup(text);
+    return respond_bytes(r, status, "text/plain; charset=utf-8", copy,
+                         strlen(copy));
+}
+
+/* Parses 'value' of the fieldSelector query parameter into '*node_namep'
+ * (malloc'd, or NULL for no selection).  Returns NULL or a malloc'd
+ * message. */
+static char *
+parse_field_selector(const char *value, char **node_namep)
+{
+    *node_namep = NULL;
+    if (!value || !value[0]) {
+        return NULL;
+    }
+    const char *eq = strchr(value, '=');
+    if (!eq || (size_t) (eq - value) != strlen("nodeName")
+        || strncmp(value, "nodeName", eq - value)) {
+        return xasprintf("field selector \"%s\": only nodeName=NAME is "
+                         "supported", value);
+    }
+    const char *name = eq[1] == '=' ? eq + 2 : eq + 1;
+    if (!name[0] || strpbrk(name, ",=!")) {
+        return xasprintf("field selector \"%s\": the Node name is empty or "
+                         "not a single name", value);
+    }
+    *node_namep = xstrdup(name);
+    return NULL;
+}
+
+/* Routes the request 'r' for 'url' and 'method': fills in its route and
+ * parameters, or queues an error response.  Returns true if routed. */
+static bool
+route_request(struct api_request *r, const char *url, const char *method)
+{
+    if (strcmp(method, MHD_HTTP_METHOD_GET)) {
+        char *message = xasprintf("method %s is not allowed: the API is "
+                                  "read-only (GET)", method);
+        respond_status(r, MHD_HTTP_METHOD_NOT_ALLOWED, "MethodNotAllowed",
+                       message);
+        free(message);
+        return false;
+    }
+    if (!strcmp(url, "/healthz")) {
+        r->route = ROUTE_HEALTHZ;
+        return true;
+    } else if (!strcmp(url, "/readyz")) {
+        r->route = ROUTE_READYZ;
+        return true;
+    } else if (!str_starts_with(url, API_SERVER_PREFIX)) {
+        char *message = xasprintf("the server could not find the requested "
+                                  "resource %s", url);
+        respond_status(r, MHD_HTTP_NOT_FOUND, "NotFound", message);
+        free(message);
+        return false;
+    }
+
+    const char *rest = url + strlen(API_SERVER_PREFIX);
+    const char *slash = strchr(rest, '/');
+    char *resource = (slash ? xmemdup0(rest, slash - rest)
+                      : xstrdup(rest));
+    bool known = cp_resource_from_name(resource, &r->resource);
+    if (!known || (slash && (!slash[1] || strchr(slash + 1, '/')))) {
+        char *message = (known
+                         ? xasprintf("the server could not find the "
+                                     "requested resource %s", url)
+                         : xasprintf("unknown resource \"%s\" in "
+                                     "controlplane.antrea.io/v1beta2: "
+                                     "expected networkpolicies, "
+                                     "addressgroups or appliedtogroups",
+                                     resource));
+        respond_status(r, MHD_HTTP_NOT_FOUND, "NotFound", message);
+        free(message);
+        free(resource);
+        return false;
+    }
+    free(resource);
+
+    const char *selector = MHD_lookup_connection_value(
+        r->conn, MHD_GET_ARGUMENT_KIND, "fieldSelector");
+    char *error = parse_field_selector(selector, &r->node_name);
+    const char *watch = MHD_lookup_connection_value(
+        r->conn, MHD_GET_ARGUMENT_KIND, "watch");
+    bool watching = false;
+    if (!error && watch) {
+        if (!strcmp(watch, "1") || !strcasecmp(watch, "true")) {
+            watching = true;
+        } else if (strcmp(watch, "0") && strcasecmp(watch, "false")
+                   && watch[0]) {
+            error = xasprintf("watch \"%s\": expected true, false, 1 or 0",
+                              watch);
+        }
+    }
+    if (!error && watching && slash) {
+        error = xstrdup("a watch of one object is not supported: watch the "
+                        "collection");
+    }
+    if (error) {
+        respond_status(r, MHD_HTTP_BAD_REQUEST, "BadRequest", error);
+        free(error);
+        return false;
+    }
+
+    if (slash) {
+        r->route = ROUTE_GET;
+        r->name = xstrdup(slash + 1);
+    } else {
+        r->route = watching ? ROUTE_WATCH : ROUTE_LIST;
+    }
+    return true;
+}
+
+/* api-auth's answer for request 'r_'. */
+static void
+auth_done(enum api_auth_verdict verdict, const char *message, void *r_)
+{
+    struct api_request *r = r_;
+
+    r->check = NULL;
+    r->verdict = verdict;
+    free(r->auth_message);
+    r->auth_message = xstrdup(message);
+    r->phase = PHASE_AUTHORISED;
+    request_resume(r);
+}
+
+/* Starts authorising 'r'.  Returns true if the answer is already in. */
+static bool
+authorise(struct api_request *r)
+{
+    struct api_server *server = r->server;
+    static const char *const verbs[] = {
+        [ROUTE_HEALTHZ] = "get", [ROUTE_READYZ] = "get",
+        [ROUTE_LIST] = "list", [ROUTE_GET] = "get", [ROUTE_WATCH] = "watch",
+    };
+
+    r->phase = PHASE_AUTHORISING;
+    if (!server->auth || r->route == ROUTE_HEALTHZ) {
+        auth_done(API_AUTH_ALLOWED, "no authorisation needed", r);
+        return true;
+    }
+
+    const char *header = MHD_lookup_connection_value(
+        r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *token = NULL;
+    if (header) {
+        if (strncasecmp(header, "Bearer ", 7)) {
+            auth_done(API_AUTH_UNAUTHENTICATED, "the Authorization header "
+                      "does not hold a bearer token", r);
+            return true;
+        }
+        token = header + 7;
+        while (*token == ' ') {
+            token++;
+        }
+    }
+    struct api_auth_request req = {
+        .token = token,
+        .verb = verbs[r->route],
+        .resource = (r->route == ROUTE_READYZ ? NULL
+                     : cp_resource_name(r->resource)),
+        .name = r->name,
+        .path = "/readyz",
+    };
+    r->check = api_auth_check(server->auth, &req, auth_done, r);
+    return r->phase == PHASE_AUTHORISED;
+}
+
+/* Gives watcher 'r_' one frame from the store. */
+static bool
+watch_deliver(struct cp_frame *frame, void *r_)
+{
+    struct api_request *r = r_;
+
+    if (r->watch_ended) {
+        return false;
+    }
+    /* The initial set is as large as the Node's state, whatever the
+     * limit; the limit bounds the backlog of later events. */
+    size_t backlog = r->queued_bytes - r->initial_bytes;
+    if (!r->initial
+        && (frame->len > r->server->watch_max_bytes
+            || backlog > r->server->watch_max_bytes - frame->len)) {
+        LOG_WARN("watch of %s for Node %s: more than %zu bytes queued; "
+                 "ending it (the client relists)",
+                 cp_resource_name(r->resource),
+                 r->node_name ? r->node_name : "(all)",
+                 r->server->watch_max_bytes);
+        return false;
+    }
+    if (r->first_frame && r->first_frame == r->n_frames) {
+        /* Everything sent: start the array over. */
+        r->n_frames = r->first_frame = 0;
+    }
+    if (r->n_frames >= r->allocated_frames) {
+        if (r->first_frame) {
+            memmove(r->frames, r->frames + r->first_frame,
+                    (r->n_frames - r->first_frame) * sizeof *r->frames);
+            r->n_frames -= r->first_frame;
+            r->first_frame = 0;
+        }
+        if (r->n_frames >= r->allocated_frames) {
+            r->frames = x2nrealloc(r->frames, &r->allocated_frames,
+                                   sizeof *r->frames);
+        }
+    }
+    r->frames[r->n_frames++] = cp_frame_ref(frame);
+    r->queued_bytes += frame->len;
+    if (r->initial) {
+        r->initial_frames++;
+        r->initial_bytes += frame->len;
+    }
+    request_resume(r);
+    return true;
+}
+
+/* Builds the ERROR frame that tells the client of 'r' its watch ended. */
+static void
+watch_build_tail(struct api_request *r, const char *message)
+{
+    AntreaCp__WatchEvent event = ANTREA_CP__WATCH_EVENT__INIT;
+    event.type = ANTREA_CP__EVENT_TYPE__ERROR;
+    event.message = (char *) message;
+    size_t size = antrea_cp__watch_event__get_packed_size(&event);
+    r->tail = xmalloc(4 + size);
+    r->tail[0] = size >> 24;
+    r->tail[1] = size >> 16;
+    r->tail[2] = size >> 8;
+    r->tail[3] = size;
+    antrea_cp__watch_event__pack(&event, r->tail + 4);
+    r->tail_size = 4 + size;
+    r->tail_offset = 0;
+}
+
+/* The store ended the watch of 'r_'. */
+static void
+watch_ended(void *r_)
+{
+    struct api_request *r = r_;
+
+    r->watch = NULL;
+    r->watch_ended = true;
+    if (!r->tail) {
+        watch_build_tail(r, "the watch was ended by the controller (the "
+                         "client fell behind, or the controller is "
+                         "stopping): relist");
+    }
+    request_resume(r);
+}
+
+/* Produces the next bytes of the watch response of 'r_'. */
+static ssize_t
+watch_reader(void *r_, uint64_t pos, char *buf, size_t max)
+{
+    struct api_request *r = r_;
+    size_t n = 0;
+
+    while (n < max && r->first_frame < r->n_frames) {
+        struct cp_frame *frame = r->frames[r->first_frame];
+        size_t chunk = frame->len - r->offset;
+        if (chunk > max - n) {
+            chunk = max - n;
+        }
+        memcpy(buf + n, frame->data + r->offset, chunk);
+        n += chunk;
+        r->offset += chunk;
+        if (r->offset == frame->len) {
+            r->queued_bytes -= frame->len;
+            if (r->initial_frames) {
+                r->initial_frames--;
+                r->initial_bytes -= frame->len;
+            }
+            cp_frame_unref(frame);
+            r->frames[r->first_frame++] = NULL;
+            r->offset = 0;
+        }
+    }
+    if (!n && r->watch_ended) {
+        if (r->server->stopping || !r->tail
+            || r->tail_offset == r->tail_size) {
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        n = r->tail_size - r->tail_offset;
+        n = n > max ? max : n;
+        memcpy(buf, r->tail + r->tail_offset, n);
+        r->tail_offset += n;
+    }
+    long long now = time_msec();
+    if (!n && max >= 4 && now - r->last_sent >= r->server->keepalive_ms) {
+        memset(buf, 0, 4);      /* an empty frame */
+        n = 4;
+    }
+    if (n) {
+        r->last_sent = now;
+        return n;
+    }
+    MHD_suspend_connection(r->conn);
+    r->suspended = true;
+    return 0;
+}
+
+/* Queues the response to the authorised request 'r'. */
+static enum MHD_Result
+respond(struct api_request *r)
+{
+    struct api_server *server = r->server;
+    size_t size;
+    uint8_t *data;
+
+    switch (r->verdict) {
+    case API_AUTH_ALLOWED:
+        break;
+    case API_AUTH_UNAUTHENTICATED:
+        return respond_status(r, MHD_HTTP_UNAUTHORIZED, "Unauthorized",
+                              r->auth_message);
+    case API_AUTH_FORBIDDEN:
+        return respond_status(r, MHD_HTTP_FORBIDDEN, "Forbidden",
+                              r->auth_message);
+    case API_AUTH_UNAVAILABLE:
+    default:
+        return respond_status(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                              "ServiceUnavailable", r->auth_message);
+    }
+
+    switch (r->route) {
+    case ROUTE_HEALTHZ:
+        return respond_text(r, MHD_HTTP_OK, "ok");
+    case ROUTE_READYZ:
+        return (server->ready ? respond_text(r, MHD_HTTP_OK, "ok")
+                : respond_text(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                               "not ready: the Kubernetes informers have "
+                               "not synced yet"));
+    case ROUTE_LIST:
+    case ROUTE_GET:
+    case ROUTE_WATCH:
+    default:
+        if (!server->ready) {
+            /* An empty initial set would make agents drop what they
+             * enforce: they wait (and retry) instead. */
+            return respond_status(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                  "ServiceUnavailable",
+                                  "the controller has not synced with the "
+                                  "Kubernetes API yet");
+        }
+        break;
+    }
+
+    switch (r->route) {
+    case ROUTE_HEALTHZ:
+    case ROUTE_READYZ:
+        break;
+    case ROUTE_LIST:
+        data = cp_store_list(server->store, r->resource, r->node_name,
+                             &size);
+        return respond_bytes(r, MHD_HTTP_OK, API_SERVER_CONTENT_TYPE, data,
+                             size);
+    case ROUTE_GET:
+        data = cp_store_get(server->store, r->resource, r->name,
+                            r->node_name, &size);
+        if (!data) {
+            char *message = xasprintf("%s \"%s\" not found%s%s",
+                                      cp_resource_name(r->resource),
+                                      r->name,
+                                      r->node_name ? " for Node " : "",
+                                      r->node_name ? r->node_name : "");
+            enum MHD_Result result = respond_status(r, MHD_HTTP_NOT_FOUND,
+                                                    "NotFound", message);
+            free(message);
+            return result;
+        }
+        return respond_bytes(r, MHD_HTTP_OK, API_SERVER_CONTENT_TYPE, data,
+                             size);
+    case ROUTE_WATCH:
+    default:
+        break;
+    }
+
+    /* A watch. */
+    struct MHD_Response *response = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, API_SERVER_WATCH_BLOCK, watch_reader, r, NULL);
+    if (!response) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            API_SERVER_CONTENT_TYPE);
+    enum MHD_Result result = MHD_queue_response(r->conn, MHD_HTTP_OK,
+                                                response);
+    MHD_destroy_response(response);
+    r->phase = PHASE_RESPONDED;
+    if (result != MHD_YES) {
+        return result;
+    }
+
+    r->watching = true;
+    server->n_watches++;
+    r->last_sent = time_msec();
+    r->initial = true;
+    struct cp_watch *watch = cp_store_watch(server->store, r->resource,
+                                            r->node_name, watch_deliver,
+                                            watch_ended, r);
+    r->initial = false;
+    /* If the initial set alone overflowed, the store has already ended
+     * (and freed) the watch. */
+    r->watch = r->watch_ended ? NULL : watch;
+    LOG_INFO("watch of %s for %s%s started (%zu watches)",
+             cp_resource_name(r->resource),
+             r->node_name ? "Node " : "every Node",
+             r->node_name ? r->node_name : "", server->n_watches);
+    return MHD_YES;
+}
+
+/* MHD's access handler: see the file's comment. */
+static enum MHD_Result
+access_handler(void *server_, struct MHD_Connection *conn, const char *url,
+               const char *method, const char *version,
+               const char *upload_data, size_t *upload_data_size,
+               void **con_cls)
+{
+    struct api_server *server = server_;
+    struct api_request *r = *con_cls;
+
+    if (!r) {
+        r = xcalloc(1, sizeof *r);
+        r->server = server;
+        r->conn = conn;
+        r->phase = PHASE_NEW;
+        r->next = server->requests;
+        if (server->requests) {
+            server->requests->prev = r;
+        }
+        server->requests = r;
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        /* No request of this API has a body: drop it. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    switch (r->phase) {
+    case PHASE_NEW:
+        if (server->stopping) {
+            return respond_status(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                  "ServiceUnavailable",
+                                  "the controller is stopping");
+        }
+        if (!route_request(r, url, method)) {
+            return MHD_YES;
+        }
+        if (!authorise(r)) {
+            if (r->phase == PHASE_AUTHORISING) {
+                MHD_suspend_connection(conn);
+                r->suspended = true;
+            }
+            return MHD_YES;
+        }
+        return respond(r);
+    case PHASE_AUTHORISING:
+        if (server->stopping) {
+            return respond_status(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                  "ServiceUnavailable",
+                                  "the controller is stopping");
+        }
+        /* Woken early: wait on. */
+        MHD_suspend_connection(conn);
+        r->suspended = true;
+        return MHD_YES;
+    case PHASE_AUTHORISED:
+        return respond(r);
+    case PHASE_RESPONDED:
+    default:
+        return MHD_YES;
+    }
+}
+
+/* Frees request 'r', cancelling what it still waits for. */
+static void
+request_free(struct api_request *r)
+{
+    struct api_server *server = r->server;
+
+    if (r->prev) {
+        r->prev->next = r->next;
+    } else {
+        server->requests = r->next;
+    }
+    if (r->next) {
+        r->next->prev = r->prev;
+    }
+    api_auth_check_cancel(r->check);
+    cp_watch_cancel(r->watch);
+    if (r->watching) {
+        server->n_watches--;
+        LOG_INFO("watch of %s for %s%s ended (%zu watches)",
+                 cp_resource_name(r->resource),
+                 r->node_name ? "Node " : "every Node",
+                 r->node_name ? r->node_name : "", server->n_watches);
+    }
+    for (size_t i = r->first_frame; i < r->n_frames; i++) {
+        cp_frame_unref(r->frames[i]);
+    }
+    free(r->frames);
+    free(r->tail);
+    free(r->name);
+    free(r->node_name);
+    free(r->auth_message);
+    free(r);
+}
+
+/* MHD's completion callback: the request is over, whatever happened. */
+static void
+request_completed(void *server_, struct MHD_Connection *conn,
+                  void **con_cls, enum MHD_RequestTerminationCode code)
+{
+    struct api_request *r = *con_cls;
+
+    if (r) {
+        request_free(r);
+        *con_cls = NULL;
+    }
+}
