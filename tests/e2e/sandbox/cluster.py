@@ -11,6 +11,10 @@ host-local, routes between Nodes added here), or antrea-c itself (--cni
 antrea): one antrea-agent per Node, run from a build tree inside the
 Node's namespace against that Node's OVS, and the built antrea-cni as the
 Node's CNI plugin; the agent's tunnel flows and routes connect the Nodes.
+With antrea-c, antrea-controller runs in the control-plane namespace with
+its own ServiceAccount, serving the control-plane API on CONTROL_PLANE_IP
+(self-signed certificate, written to RUN/controller/ca.crt); each agent
+reaches it through a kubeconfig with that CA and the agent's token.
 """
 
 from __future__ import annotations
@@ -47,6 +51,11 @@ REPO_DIR = E2E_DIR.parent.parent
 DEFAULT_BUILD_DIRS = (REPO_DIR / "_build" / "plain",
                       REPO_DIR / "_build" / "quickstart")
 AGENT_PROGRAM = pathlib.Path("core") / "agent" / "antrea-agent"
+CONTROLLER_PROGRAM = pathlib.Path("core") / "controller" / "antrea-controller"
+# The controller's API port (Antrea's default apiPort).
+CONTROLLER_API_PORT = 10349
+# How long a starting antrea-controller may take to answer /healthz.
+CONTROLLER_START_TIMEOUT = 60.0
 CNI_PROGRAM = pathlib.Path("core") / "cni" / "antrea-cni"
 # How long a starting antrea-agent may take to open its CNI socket.
 AGENT_START_TIMEOUT = 60.0
@@ -192,16 +201,24 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
     _step("ServiceAccounts, RBAC and kubeconfigs for antrea-agent and "
           "antrea-controller")
     agent_kubeconfig = None
+    controller_kubeconfig = None
     for name, rules in (("antrea-agent", AGENT_RULES),
                         ("antrea-controller", CONTROLLER_RULES)):
         path = kube.service_account_kubeconfig(run_dir(), "kube-system",
                                                name, rules)
         if name == "antrea-agent":
             agent_kubeconfig = pathlib.Path(path)
+        else:
+            controller_kubeconfig = pathlib.Path(path)
 
     cni_bin_dir = {i: REFERENCE_CNI_DIR for i in range(1, nodes + 1)}
     if cni == "antrea":
         assert build is not None and agent_kubeconfig is not None
+        assert controller_kubeconfig is not None
+        _step(f"antrea-controller in {CONTROL_PLANE_NS} (control-plane API "
+              f"on https://{CONTROL_PLANE_IP}:{CONTROLLER_API_PORT})")
+        _start_controller(build, controller_kubeconfig)
+        _wait_controller()
         _step(f"Pod networking: antrea-agent and antrea-cni from {build} "
               f"(trafficEncapMode {mode}, tunnelType {tunnel}"
               f"{', IPsec' if ipsec else ''}), one agent per Node")
@@ -432,6 +449,8 @@ cniSocket: {p["socket"]}
 pluginDir: {plugins[0] if plugins else ""}
 clientConnection:
   kubeconfig: {kubeconfig}
+antreaClientConnection:
+  kubeconfig: {controller_paths()["agent_kubeconfig"]}
 ipam: native
 modules:
   - name: native
@@ -485,6 +504,99 @@ def _start_agent(i: int, build: pathlib.Path, kubeconfig: pathlib.Path, *,
         raise ClusterError(f"{node_name(i)}: antrea-agent exited at once "
                            f"({e}); {p['log']} ends with:\n"
                            f"{_log_tail(p['log'])}") from None
+
+
+def controller_paths() -> dict[str, pathlib.Path]:
+    """Where antrea-controller keeps its config, pid, certificate and log,
+    and the kubeconfig the agents reach it with."""
+    d = run_dir() / "controller"
+    return {"dir": d, "config": d / "controller.conf",
+            "pid_file": d / "controller.pid", "ca": d / "ca.crt",
+            "agent_kubeconfig": d / "agent-to-controller.kubeconfig",
+            "log": run_dir() / "logs" / "controller.log"}
+
+
+def controller_url() -> str:
+    """The controller's API address."""
+    return f"https://{CONTROL_PLANE_IP}:{CONTROLLER_API_PORT}"
+
+
+def _controller_pid() -> Optional[int]:
+    """The running antrea-controller, or None."""
+    pid = util.read_pid(controller_paths()["pid_file"])
+    if pid and util.pid_alive(pid) and util.pid_matches(
+            pid, "antrea-controller"):
+        return pid
+    return None
+
+
+def _start_controller(build: pathlib.Path, kubeconfig: pathlib.Path) -> None:
+    """Starts antrea-controller in the control-plane namespace (unless it
+    runs) with a self-signed certificate for CONTROL_PLANE_IP."""
+    if _controller_pid():
+        return
+    p = controller_paths()
+    p["dir"].mkdir(parents=True, exist_ok=True)
+    p["ca"].unlink(missing_ok=True)
+    p["config"].write_text(f"""\
+# antrea-controller, written by tests/e2e/cluster up.
+clientConnection:
+  kubeconfig: {kubeconfig}
+apiPort: {CONTROLLER_API_PORT}
+selfSignedCert: true
+""")
+    try:
+        util.start_daemon([str(build / CONTROLLER_PROGRAM),
+                           "--config", str(p["config"]),
+                           "--bind-address", CONTROL_PLANE_IP,
+                           "--tls-san", CONTROL_PLANE_IP,
+                           "--ca-cert-out", str(p["ca"])],
+                          pid_file=p["pid_file"], log_file=p["log"],
+                          netns=CONTROL_PLANE_NS,
+                          what="start antrea-controller", settle=0.3)
+    except util.CommandError as e:
+        raise ClusterError(f"antrea-controller exited at once ({e}); "
+                           f"{p['log']} ends with:\n"
+                           f"{_log_tail(p['log'])}") from None
+
+
+def _controller_healthy() -> bool:
+    """Whether the controller answers /healthz over TLS with its CA."""
+    p = controller_paths()
+    if not p["ca"].exists():
+        return False
+    r = subprocess.run(["ip", "netns", "exec", CONTROL_PLANE_NS, "curl",
+                        "-sS", "--max-time", "2", "--cacert", str(p["ca"]),
+                        f"{controller_url()}/healthz"],
+                       capture_output=True, text=True)
+    return r.returncode == 0
+
+
+def _wait_controller() -> None:
+    """Waits until the controller serves, then writes the agents'
+    kubeconfig for it; fails naming its log."""
+    p = controller_paths()
+    deadline = time.monotonic() + CONTROLLER_START_TIMEOUT
+    while not _controller_healthy():
+        if not _controller_pid():
+            raise ClusterError(f"antrea-controller exited; {p['log']} ends "
+                               f"with:\n{_log_tail(p['log'])}")
+        if time.monotonic() > deadline:
+            raise ClusterError(
+                f"antrea-controller did not answer {controller_url()}"
+                f"/healthz within {CONTROLLER_START_TIMEOUT:g} s; "
+                f"{p['log']} ends with:\n{_log_tail(p['log'])}")
+        time.sleep(0.2)
+    token = (run_dir() / "kube" /
+             "sa-kube-system-antrea-agent.token").read_text().strip()
+    kube.write_kubeconfig(p["agent_kubeconfig"], controller_url(), p["ca"],
+                          token, user="antrea-agent")
+
+
+def stop_controller() -> bool:
+    """Stops antrea-controller by its pid file; answers whether it ran."""
+    return util.stop_daemon(controller_paths()["pid_file"], timeout=15.0,
+                            expect="antrea-controller")
 
 
 def _wait_agent(i: int) -> None:
@@ -569,7 +681,9 @@ def down(*, keep_logs: bool = False) -> None:
     if stopped:
         print(f"    stopped the agents of {', '.join(stopped)}")
 
-    _step("stopping the control plane")
+    _step("stopping antrea-controller and the control plane")
+    if stop_controller():
+        print("    stopped antrea-controller")
     kube.stop_control_plane(run_dir())
 
     _step("removing namespaces and OVS")
@@ -621,6 +735,11 @@ def info() -> dict[str, Any]:
         "controllerKubeconfig": str(
             run_dir() / "kube" / "sa-kube-system-antrea-controller.kubeconfig"),
         "apiserver": f"https://{CONTROL_PLANE_IP}:6443",
+        "controller": ({"url": controller_url(),
+                        "caCert": str(controller_paths()["ca"]),
+                        "agentKubeconfig":
+                            str(controller_paths()["agent_kubeconfig"])}
+                       if state["cni"] == "antrea" else None),
         "controlPlane": {"namespace": CONTROL_PLANE_NS,
                          "ip": CONTROL_PLANE_IP},
         "nodes": [{"name": node_name(i), "namespace": f"asbx-node{i}",
@@ -660,6 +779,10 @@ def status() -> int:
             ready[n["metadata"]["name"]] = conds.get("Ready") == "True"
     except (kube.KubeError, OSError) as e:
         line("apiserver reachable", False, str(e))
+    if state.get("cni") == "antrea":
+        pid = _controller_pid()
+        line("antrea-controller", bool(pid and _controller_healthy()),
+             f"pid {pid}, {controller_url()}")
     for i in range(1, state["nodes"] + 1):
         name = node_name(i)
         line(f"{name} namespace", topology.ns_exists(f"asbx-node{i}"))
