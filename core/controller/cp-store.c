@@ -54,41 +54,61 @@ struct node {
                                                  resource (a list) */
 };
 
+/* A Pod's identity (namespace and name), interned: the key of members
+ * within a group, so that members are found by pointer, not by a
+ * formatted "namespace/name" string.  It lives while it has members or
+ * references from cp_store_pod_ref(). */
+struct cp_pod_ref {
+    struct hmap_node node;      /* in 'store->pod_refs', by pod_ref_hash() */
+    struct member *variants;    /* the interned members of this Pod (one
+                                   per distinct Node, IPs and ports) */
+    size_t n_refs;              /* cp_store_pod_ref() references */
+    const char *name;           /* the Pod's name, inside 'ns' */
+    char ns[];                  /* "namespace\0name\0" */
+};
+
 /* An interned group member. */
 struct member {
     struct member *next_same_pod; /* other members with the same Pod */
-    char *pod_key;              /* "namespace/name", the identity within a
-                                   group */
-    const char *ns;             /* the Pod's namespace (in 'strings') */
-    const char *name;           /* the Pod's name (in 'strings') */
-    char *strings;              /* "namespace\0name\0" */
+    struct cp_pod_ref *pod;        /* the Pod */
     uint32_t node;              /* Node id, or NODE_NONE */
-    size_t refcount;            /* groups holding this member */
-    size_t n_ips;               /* elements in 'ips' */
+    uint32_t refcount;          /* groups (and changes) holding it */
+    uint8_t n_ips;              /* elements in 'ips' */
+    uint32_t n_ports;           /* elements in 'ports' */
     struct cp_ip ips[CP_MEMBER_MAX_IPS]; /* the Pod's IPs */
-    size_t n_ports;             /* elements in 'ports' */
     struct cp_named_port *ports; /* named ports, names owned */
+};
+
+/* The members of a group: an open-addressing set of members keyed by
+ * their 'pod' (a group holds one member per Pod). */
+struct member_set {
+    struct member **slots;      /* 'mask' + 1 slots (NULL: empty) */
+    uint32_t mask;              /* number of slots minus 1 */
+    uint32_t n;                 /* members in the set */
 };
 
 /* An AddressGroup or an AppliedToGroup. */
 struct group {
-    char *name;                 /* the key (UUID of the selector) */
     uint64_t rv;                /* resourceVersion of the last change */
-    struct str_map members;     /* pod_key -> struct member */
+    struct member_set members;  /* its members */
     struct span span;           /* AddressGroup: as set; AppliedToGroup:
                                    the Nodes of the members, counted */
+    char name[];                /* the key (UUID of the selector) */
 };
 
-/* An internal NetworkPolicy. */
+/* An internal NetworkPolicy, kept encoded: the protobuf encoding of its
+ * ObjectMeta without resource_version ('meta'), and of the rest of the
+ * NetworkPolicy without metadata ('rest').  A frame or a list splices
+ * the resource_version in (policy_encode()), and comparing the bytes
+ * tells whether the content changed. */
 struct policy {
-    char *name;                 /* the key (the K8s policy's UID) */
     uint64_t rv;                /* resourceVersion of the last change */
-    AntreaCp__NetworkPolicy *msg; /* the store's copy; its metadata's
-                                     resource_version is 'rv' */
-    uint8_t *body;              /* 'msg' packed with an empty
-                                   resource_version, to detect changes */
-    size_t body_len;            /* bytes in 'body' */
+    uint8_t *bytes;             /* 'meta_len' bytes of ObjectMeta, then
+                                   'rest_len' bytes of NetworkPolicy */
+    size_t meta_len;            /* ObjectMeta bytes in 'bytes' */
+    size_t rest_len;            /* NetworkPolicy bytes after them */
     struct span span;           /* as set */
+    char name[];                /* the key (the K8s policy's UID) */
 };
 
 /* A watch. */
@@ -113,7 +133,7 @@ struct cp_store {
     struct node **nodes;        /* by id */
     size_t n_nodes;             /* elements in 'nodes' */
     size_t allocated_nodes;     /* capacity of 'nodes' */
-    struct str_map members;     /* pod_key -> first struct member */
+    struct hmap pod_refs;       /* struct cp_pod_ref, by pod_ref_hash() */
     struct cp_watch *all_watches[CP_N_RESOURCES]; /* Node-less watchers */
     size_t n_watches;           /* live watches */
     int busy;                   /* nesting of dispatches */
@@ -349,8 +369,10 @@ static bool
 member_equals(const struct member *m, const struct cp_member *in,
               uint32_t node)
 {
-    if (m->node != node || m->n_ips != in->n_ips
-        || m->n_ports != in->n_ports) {
+    size_t n_ips = in->n_ips < CP_MEMBER_MAX_IPS ? in->n_ips
+                                                 : CP_MEMBER_MAX_IPS;
+
+    if (m->node != node || m->n_ips != n_ips || m->n_ports != in->n_ports) {
         return false;
     }
     for (size_t i = 0; i < m->n_ips; i++) {
@@ -369,38 +391,91 @@ member_equals(const struct member *m, const struct cp_member *in,
     return true;
 }
 
-/* Returns the key "namespace/name" of 'in', malloc'd. */
-static char *
-member_key(const struct cp_member *in)
+/* Returns the hash of Pod 'ns'/'name'. */
+static uint32_t
+pod_ref_hash(const char *ns, const char *name)
 {
-    return xasprintf("%s/%s", in->pod_namespace, in->pod_name);
+    return hash_string(name, hash_string(ns, 0));
+}
+
+/* Returns the interned identity of Pod 'ns'/'name', or NULL. */
+static struct cp_pod_ref *
+pod_ref_find(const struct cp_store *store, const char *ns, const char *name)
+{
+    HMAP_FOR_EACH_WITH_HASH (ref, struct cp_pod_ref, node,
+                             pod_ref_hash(ns, name), &store->pod_refs) {
+        if (!strcmp(ref->name, name) && !strcmp(ref->ns, ns)) {
+            return ref;
+        }
+    }
+    return NULL;
+}
+
+/* Returns the interned identity of Pod 'ns'/'name', creating it. */
+static struct cp_pod_ref *
+pod_ref_intern(struct cp_store *store, const char *ns, const char *name)
+{
+    struct cp_pod_ref *ref = pod_ref_find(store, ns, name);
+
+    if (!ref) {
+        size_t ns_len = strlen(ns), name_len = strlen(name);
+        ref = xmalloc(sizeof *ref + ns_len + name_len + 2);
+        ref->variants = NULL;
+        ref->n_refs = 0;
+        memcpy(ref->ns, ns, ns_len + 1);
+        memcpy(ref->ns + ns_len + 1, name, name_len + 1);
+        ref->name = ref->ns + ns_len + 1;
+        hmap_insert(&store->pod_refs, &ref->node, pod_ref_hash(ns, name));
+    }
+    return ref;
+}
+
+/* Frees 'ref' if nothing uses it any more. */
+static void
+pod_ref_release(struct cp_store *store, struct cp_pod_ref *ref)
+{
+    if (!ref->variants && !ref->n_refs) {
+        hmap_remove(&store->pod_refs, &ref->node);
+        free(ref);
+    }
+}
+
+struct cp_pod_ref *
+cp_store_pod_ref(struct cp_store *store, const char *ns, const char *name)
+{
+    struct cp_pod_ref *ref = pod_ref_intern(store, ns, name);
+
+    ref->n_refs++;
+    return ref;
+}
+
+void
+cp_store_pod_unref(struct cp_store *store, struct cp_pod_ref *ref)
+{
+    if (ref) {
+        ref->n_refs--;
+        pod_ref_release(store, ref);
+    }
 }
 
 /* Returns a new reference to the interned member for 'in'. */
 static struct member *
 member_intern(struct cp_store *store, const struct cp_member *in)
 {
-    char *key = member_key(in);
+    struct cp_pod_ref *ref = (in->pod_ref ? in->pod_ref
+                              : pod_ref_intern(store, in->pod_namespace,
+                                               in->pod_name));
     uint32_t node = node_id(store, in->node);
-    struct member *head = str_map_get(&store->members, key);
 
-    for (struct member *m = head; m; m = m->next_same_pod) {
+    for (struct member *m = ref->variants; m; m = m->next_same_pod) {
         if (member_equals(m, in, node)) {
-            free(key);
             m->refcount++;
             return m;
         }
     }
 
     struct member *m = xcalloc(1, sizeof *m);
-    size_t ns_len = strlen(in->pod_namespace);
-    size_t name_len = strlen(in->pod_name);
-    m->pod_key = key;
-    m->strings = xmalloc(ns_len + name_len + 2);
-    memcpy(m->strings, in->pod_namespace, ns_len + 1);
-    memcpy(m->strings + ns_len + 1, in->pod_name, name_len + 1);
-    m->ns = m->strings;
-    m->name = m->strings + ns_len + 1;
+    m->pod = ref;
     m->node = node;
     m->refcount = 1;
     m->n_ips = in->n_ips < CP_MEMBER_MAX_IPS ? in->n_ips : CP_MEMBER_MAX_IPS;
@@ -413,8 +488,8 @@ member_intern(struct cp_store *store, const struct cp_member *in)
             m->ports[i].name = xstrdup(in->ports[i].name);
         }
     }
-    m->next_same_pod = head;
-    str_map_put(&store->members, m->pod_key, m);
+    m->next_same_pod = ref->variants;
+    ref->variants = m;
     return m;
 }
 
@@ -426,29 +501,95 @@ member_unref(struct cp_store *store, struct member *m)
         return;
     }
 
-    struct member *head = str_map_get(&store->members, m->pod_key);
-    if (head == m) {
-        if (m->next_same_pod) {
-            str_map_put(&store->members, m->next_same_pod->pod_key,
-                        m->next_same_pod);
-        } else {
-            str_map_remove(&store->members, m->pod_key);
-        }
-    } else {
-        struct member *p = head;
-        while (p->next_same_pod != m) {
-            p = p->next_same_pod;
-        }
-        p->next_same_pod = m->next_same_pod;
+    struct cp_pod_ref *ref = m->pod;
+    struct member **p = &ref->variants;
+    while (*p != m) {
+        p = &(*p)->next_same_pod;
     }
+    *p = m->next_same_pod;
+    pod_ref_release(store, ref);
     for (size_t i = 0; i < m->n_ports; i++) {
         free(CONST_CAST(char *, m->ports[i].name));
     }
     free(m->ports);
-    free(m->strings);
-    free(m->pod_key);
     free(m);
 }
+
+/* Member sets. */
+
+/* Returns the slot of the member of Pod 'ref' in 'set', or the empty slot
+ * where it would go.  The set must have slots. */
+static size_t
+member_set_find(const struct member_set *set, const struct cp_pod_ref *ref)
+{
+    for (size_t i = hash_pointer(ref) & set->mask; ;
+         i = (i + 1) & set->mask) {
+        if (!set->slots[i] || set->slots[i]->pod == ref) {
+            return i;
+        }
+    }
+}
+
+/* Stores 'm' in 'set', replacing the member of the same Pod, which it
+ * returns (NULL if none). */
+static struct member *
+member_set_put(struct member_set *set, struct member *m)
+{
+    if (!set->slots || (set->n + 1) * 4 > (set->mask + 1) * 3) {
+        /* Grow, keeping the load at most 3/4. */
+        struct member **old = set->slots;
+        size_t old_n = old ? set->mask + 1 : 0;
+        size_t n_slots = old_n ? old_n * 2 : 2;
+        set->slots = xcalloc(n_slots, sizeof *set->slots);
+        set->mask = n_slots - 1;
+        for (size_t i = 0; i < old_n; i++) {
+            if (old[i]) {
+                set->slots[member_set_find(set, old[i]->pod)] = old[i];
+            }
+        }
+        free(old);
+    }
+
+    size_t i = member_set_find(set, m->pod);
+    struct member *old = set->slots[i];
+    if (!old) {
+        set->n++;
+    }
+    set->slots[i] = m;
+    return old;
+}
+
+/* Removes the member of Pod 'ref' from 'set' and returns it (NULL if
+ * none). */
+static struct member *
+member_set_remove(struct member_set *set, const struct cp_pod_ref *ref)
+{
+    if (!set->n) {
+        return NULL;
+    }
+    size_t hole = member_set_find(set, ref);
+    struct member *m = set->slots[hole];
+    if (!m) {
+        return NULL;
+    }
+    set->n--;
+    for (size_t i = (hole + 1) & set->mask; set->slots[i];
+         i = (i + 1) & set->mask) {
+        size_t home = hash_pointer(set->slots[i]->pod) & set->mask;
+        if (((i - home) & set->mask) >= ((i - hole) & set->mask)) {
+            set->slots[hole] = set->slots[i];
+            hole = i;
+        }
+    }
+    set->slots[hole] = NULL;
+    return m;
+}
+
+/* Iterates 'M' (a 'struct member *') over the members of set 'SET'. */
+#define MEMBER_SET_FOR_EACH(M, SET)                                     \
+    for (size_t M##__i = 0; (SET)->slots && M##__i <= (SET)->mask;      \
+         M##__i++)                                                      \
+        for (struct member *M = (SET)->slots[M##__i]; M; M = NULL)
 
 /* Encoding. */
 
@@ -483,8 +624,8 @@ member_msgs_add(struct member_msgs *mm, const struct member *m)
     struct member_msg *msg = xmalloc(sizeof *msg);
     antrea_cp__group_member__init(&msg->gm);
     antrea_cp__pod_reference__init(&msg->pod);
-    msg->pod.name = CONST_CAST(char *, m->name);
-    msg->pod.namespace_ = CONST_CAST(char *, m->ns);
+    msg->pod.name = CONST_CAST(char *, m->pod->name);
+    msg->pod.namespace_ = m->pod->ns;
     msg->gm.pod = &msg->pod;
     for (size_t i = 0; i < m->n_ips; i++) {
         msg->ips[i].len = m->ips[i].len;
@@ -530,8 +671,7 @@ static void
 member_msgs_add_group(struct member_msgs *mm, const struct group *g,
                       uint32_t node)
 {
-    STR_MAP_FOR_EACH (slot, &g->members) {
-        const struct member *m = slot->value;
+    MEMBER_SET_FOR_EACH (m, &g->members) {
         if (node == NODE_NONE || m->node == node) {
             member_msgs_add(mm, m);
         }
@@ -681,6 +821,73 @@ group_frame(enum cp_resource res, const struct group *g,
     return frame;
 }
 
+/* The tag byte of length-delimited field 'FIELD' (1..15). */
+#define FIELD_TAG(FIELD) ((uint8_t) ((FIELD) << 3 | 2))
+
+/* Returns the size of 'v' as a protobuf varint. */
+static size_t
+varint_size(uint64_t v)
+{
+    size_t n = 1;
+
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* Writes 'v' as a varint at 'p'; returns the byte after it. */
+static uint8_t *
+put_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (v & 0x7f) | 0x80;
+        v >>= 7;
+    }
+    *p++ = v;
+    return p;
+}
+
+/* Returns the size of the ObjectMeta of 'p' with resource_version 'rv'. */
+static size_t
+policy_meta_size(const struct policy *p, const char *rv)
+{
+    size_t rv_len = strlen(rv);
+
+    return p->meta_len + 1 + varint_size(rv_len) + rv_len;
+}
+
+/* Returns the size of NetworkPolicy 'p' encoded with resource_version
+ * 'rv'. */
+static size_t
+policy_encoded_size(const struct policy *p, const char *rv)
+{
+    size_t meta = policy_meta_size(p, rv);
+
+    return 1 + varint_size(meta) + meta + p->rest_len;
+}
+
+/* Writes NetworkPolicy 'p' with resource_version 'rv' at 'q'
+ * (policy_encoded_size() bytes); returns the byte after it. */
+static uint8_t *
+policy_encode(const struct policy *p, const char *rv, uint8_t *q)
+{
+    size_t rv_len = strlen(rv);
+
+    /* metadata = 1: ObjectMeta, resource_version = 4 appended. */
+    *q++ = FIELD_TAG(1);
+    q = put_varint(q, policy_meta_size(p, rv));
+    memcpy(q, p->bytes, p->meta_len);
+    q += p->meta_len;
+    *q++ = FIELD_TAG(4);
+    q = put_varint(q, rv_len);
+    memcpy(q, rv, rv_len);
+    q += rv_len;
+    memcpy(q, p->bytes + p->meta_len, p->rest_len);
+    return q + p->rest_len;
+}
+
 /* Returns a frame for policy 'p' of 'kind' (ADDED and MODIFIED carry the
  * full policy). */
 static struct cp_frame *
@@ -698,12 +905,31 @@ policy_frame(const struct policy *p, enum frame_kind kind)
         meta_init(&meta, p->name, p->rv, rvbuf);
         np.metadata = &meta;
         ev.network_policy = &np;
-    } else {
-        ev.type = (kind == FRAME_ADDED ? ANTREA_CP__EVENT_TYPE__ADDED
-                   : ANTREA_CP__EVENT_TYPE__MODIFIED);
-        ev.network_policy = p->msg;
+        return frame_create(&ev);
     }
-    return frame_create(&ev);
+
+    /* The event without its object, then the policy as field
+     * 'network_policy' (fields may come in any order; this is the order
+     * protobuf-c itself writes). */
+    ev.type = (kind == FRAME_ADDED ? ANTREA_CP__EVENT_TYPE__ADDED
+               : ANTREA_CP__EVENT_TYPE__MODIFIED);
+    ev.object_case = ANTREA_CP__WATCH_EVENT__OBJECT__NOT_SET;
+    size_t ev_len = antrea_cp__watch_event__get_packed_size(&ev);
+    size_t np_len = policy_encoded_size(p, evrv);
+    size_t size = ev_len + 1 + varint_size(np_len) + np_len;
+    struct cp_frame *frame = xmalloc(sizeof *frame + 4 + size);
+    frame->refcount = 1;
+    frame->len = 4 + size;
+    frame->data[0] = size >> 24;
+    frame->data[1] = size >> 16;
+    frame->data[2] = size >> 8;
+    frame->data[3] = size;
+    uint8_t *q = frame->data + 4;
+    q += antrea_cp__watch_event__pack(&ev, q);
+    *q++ = FIELD_TAG(ANTREA_CP__WATCH_EVENT__OBJECT_NETWORK_POLICY);
+    q = put_varint(q, np_len);
+    policy_encode(p, evrv, q);
+    return frame;
 }
 
 /* Watches and dispatch. */
@@ -901,7 +1127,7 @@ cp_store_create(void)
         str_map_init(&store->objects[i]);
     }
     str_map_init(&store->node_by_name);
-    str_map_init(&store->members);
+    hmap_init(&store->pod_refs);
     return store;
 }
 
@@ -909,12 +1135,11 @@ cp_store_create(void)
 static void
 group_free(struct cp_store *store, struct group *g)
 {
-    STR_MAP_FOR_EACH (slot, &g->members) {
-        member_unref(store, slot->value);
+    MEMBER_SET_FOR_EACH (m, &g->members) {
+        member_unref(store, m);
     }
-    str_map_destroy(&g->members);
+    free(g->members.slots);
     span_destroy(&g->span);
-    free(g->name);
     free(g);
 }
 
@@ -922,10 +1147,8 @@ group_free(struct cp_store *store, struct group *g)
 static void
 policy_free(struct policy *p)
 {
-    antrea_cp__network_policy__free_unpacked(p->msg, NULL);
     span_destroy(&p->span);
-    free(p->body);
-    free(p->name);
+    free(p->bytes);
     free(p);
 }
 
@@ -972,7 +1195,7 @@ cp_store_destroy(struct cp_store *store)
         }
         str_map_destroy(&store->objects[r]);
     }
-    str_map_destroy(&store->members);
+    hmap_destroy(&store->pod_refs);
     for (size_t n = 0; n < store->n_nodes; n++) {
         free(store->nodes[n]->name);
         free(store->nodes[n]);
@@ -1108,9 +1331,9 @@ cp_store_update_group(struct cp_store *store, enum cp_resource res,
         return;
     }
     if (!g) {
-        g = xcalloc(1, sizeof *g);
-        g->name = xstrdup(name);
-        str_map_init(&g->members);
+        size_t name_len = strlen(name);
+        g = xcalloc(1, sizeof *g + name_len + 1);
+        memcpy(g->name, name, name_len + 1);
         str_map_put(&store->objects[res], g->name, g);
     }
 
@@ -1121,9 +1344,11 @@ cp_store_update_group(struct cp_store *store, enum cp_resource res,
      * 'change' until the events are sent. */
     struct group_change change = { 0 };
     for (size_t i = 0; up && i < up->n_removed; i++) {
-        char *key = member_key(&up->removed[i]);
-        struct member *m = str_map_remove(&g->members, key);
-        free(key);
+        const struct cp_member *in = &up->removed[i];
+        struct cp_pod_ref *ref = (in->pod_ref ? in->pod_ref
+                                  : pod_ref_find(store, in->pod_namespace,
+                                                 in->pod_name));
+        struct member *m = ref ? member_set_remove(&g->members, ref) : NULL;
         if (m) {
             if (is_atg && m->node != NODE_NONE) {
                 span_remove_counted(&g->span, m->node);
@@ -1134,7 +1359,7 @@ cp_store_update_group(struct cp_store *store, enum cp_resource res,
     }
     for (size_t i = 0; up && i < up->n_added; i++) {
         struct member *m = member_intern(store, &up->added[i]);
-        struct member *old = str_map_put(&g->members, m->pod_key, m);
+        struct member *old = member_set_put(&g->members, m);
         if (old == m) {
             member_unref(store, m);
             continue;
@@ -1206,21 +1431,6 @@ cp_store_update_group(struct cp_store *store, enum cp_resource res,
     span_destroy(&prev_span);
 }
 
-/* Returns 'np' packed with an empty resource_version, malloc'd, size in
- * '*lenp'. */
-static uint8_t *
-pack_policy_body(AntreaCp__NetworkPolicy *np, size_t *lenp)
-{
-    char *rv = np->metadata->resource_version;
-    np->metadata->resource_version = CONST_CAST(char *, "");
-    size_t len = antrea_cp__network_policy__get_packed_size(np);
-    uint8_t *buf = xmalloc(len ? len : 1);
-    antrea_cp__network_policy__pack(np, buf);
-    np->metadata->resource_version = rv;
-    *lenp = len;
-    return buf;
-}
-
 bool
 cp_store_put_network_policy(struct cp_store *store,
                             const struct AntreaCp__NetworkPolicy *np_in,
@@ -1232,30 +1442,29 @@ cp_store_put_network_policy(struct cp_store *store,
         return false;
     }
 
-    /* Copy the message by packing and unpacking it. */
-    size_t len = antrea_cp__network_policy__get_packed_size(np_in);
-    uint8_t *buf = xmalloc(len ? len : 1);
-    antrea_cp__network_policy__pack(np_in, buf);
-    AntreaCp__NetworkPolicy *copy
-        = antrea_cp__network_policy__unpack(NULL, len, buf);
-    free(buf);
-    if (!copy) {
-        out_of_memory();
-    }
-
-    size_t body_len;
-    uint8_t *body = pack_policy_body(copy, &body_len);
+    /* Encode the metadata without resource_version, then the rest. */
+    AntreaCp__ObjectMeta meta = *np_in->metadata;
+    AntreaCp__NetworkPolicy rest = *np_in;
+    meta.resource_version = NULL;
+    rest.metadata = NULL;
+    size_t meta_len = antrea_cp__object_meta__get_packed_size(&meta);
+    size_t rest_len = antrea_cp__network_policy__get_packed_size(&rest);
+    uint8_t *bytes = xmalloc(meta_len + rest_len + 1);
+    antrea_cp__object_meta__pack(&meta, bytes);
+    antrea_cp__network_policy__pack(&rest, bytes + meta_len);
 
     struct str_map *policies = &store->objects[CP_RESOURCE_NETWORK_POLICIES];
-    struct policy *p = str_map_get(policies, copy->metadata->name);
+    struct policy *p = str_map_get(policies, np_in->metadata->name);
     bool created = !p;
     if (!p) {
-        p = xcalloc(1, sizeof *p);
-        p->name = xstrdup(copy->metadata->name);
+        size_t name_len = strlen(np_in->metadata->name);
+        p = xcalloc(1, sizeof *p + name_len + 1);
+        memcpy(p->name, np_in->metadata->name, name_len + 1);
         str_map_put(policies, p->name, p);
     }
-    bool modified = (created || p->body_len != body_len
-                     || memcmp(p->body, body, body_len));
+    bool modified = (created || p->meta_len != meta_len
+                     || p->rest_len != rest_len
+                     || memcmp(p->bytes, bytes, meta_len + rest_len));
     struct span prev_span = p->span;
     memset(&p->span, 0, sizeof p->span);
     span_set_ids(store, &p->span, span, n_span);
@@ -1265,29 +1474,18 @@ cp_store_put_network_policy(struct cp_store *store,
                                                    * sizeof *prev_span.ids)));
 
     if (!modified) {
-        antrea_cp__network_policy__free_unpacked(copy, NULL);
-        free(body);
+        free(bytes);
         if (!span_changed) {
             span_destroy(&prev_span);
             return true;
         }
     } else {
-        if (p->msg) {
-            antrea_cp__network_policy__free_unpacked(p->msg, NULL);
-        }
-        free(p->body);
-        p->msg = copy;
-        p->body = body;
-        p->body_len = body_len;
+        free(p->bytes);
+        p->bytes = bytes;
+        p->meta_len = meta_len;
+        p->rest_len = rest_len;
     }
-
-    char rvbuf[24];
     p->rv = ++store->rv;
-    if (p->msg->metadata->resource_version
-        && p->msg->metadata->resource_version != protobuf_c_empty_string) {
-        free(p->msg->metadata->resource_version);
-    }
-    p->msg->metadata->resource_version = xstrdup(format_rv(p->rv, rvbuf));
 
     struct dispatch d = {
         .res = CP_RESOURCE_NETWORK_POLICIES,
@@ -1476,21 +1674,34 @@ cp_store_list(struct cp_store *store, enum cp_resource res,
     size_t len;
 
     if (res == CP_RESOURCE_NETWORK_POLICIES) {
+        /* The list's metadata, then each item (field 2) encoded from the
+         * policy's bytes. */
         AntreaCp__NetworkPolicyList list
             = ANTREA_CP__NETWORK_POLICY_LIST__INIT;
-        AntreaCp__NetworkPolicy **items = xmalloc((cap + 1) * sizeof *items);
+        struct item {
+            const struct policy *p; /* the policy */
+            char rv[24];        /* its resource_version */
+            size_t len;         /* its encoded size */
+        } *items = xmalloc((cap + 1) * sizeof *items);
+        list.metadata = &lmeta;
+        len = antrea_cp__network_policy_list__get_packed_size(&list);
         STR_MAP_FOR_EACH (slot, &store->objects[res]) {
             struct policy *p = slot->value;
             if (!none && object_selected(res, p, node)) {
-                items[n++] = p->msg;
+                struct item *it = &items[n++];
+                it->p = p;
+                format_rv(p->rv, it->rv);
+                it->len = policy_encoded_size(p, it->rv);
+                len += 1 + varint_size(it->len) + it->len;
             }
         }
-        list.metadata = &lmeta;
-        list.n_items = n;
-        list.items = items;
-        len = antrea_cp__network_policy_list__get_packed_size(&list);
         buf = xmalloc(len ? len : 1);
-        antrea_cp__network_policy_list__pack(&list, buf);
+        uint8_t *q = buf + antrea_cp__network_policy_list__pack(&list, buf);
+        for (size_t i = 0; i < n; i++) {
+            *q++ = FIELD_TAG(2);
+            q = put_varint(q, items[i].len);
+            q = policy_encode(items[i].p, items[i].rv, q);
+        }
         free(items);
     } else {
         struct item {
@@ -1566,9 +1777,11 @@ cp_store_get(struct cp_store *store, enum cp_resource res, const char *name,
     size_t len;
     if (res == CP_RESOURCE_NETWORK_POLICIES) {
         struct policy *p = obj;
-        len = antrea_cp__network_policy__get_packed_size(p->msg);
-        buf = xmalloc(len ? len : 1);
-        antrea_cp__network_policy__pack(p->msg, buf);
+        char rv[24];
+        format_rv(p->rv, rv);
+        len = policy_encoded_size(p, rv);
+        buf = xmalloc(len);
+        policy_encode(p, rv, buf);
     } else {
         AntreaCp__ObjectMeta meta;
         char rvbuf[24];

@@ -142,12 +142,17 @@ struct cp_ip {
     uint8_t addr[16];               /* the first 'len' bytes are used */
 };
 
+struct cp_pod_ref;
+
 /* A Pod as a member of a group, as the computation passes it in.  The
  * store copies what it keeps.  A member is identified within a group by
  * its namespace and name. */
 struct cp_member {
     const char *pod_namespace;      /* the Pod's namespace */
     const char *pod_name;           /* the Pod's name */
+    struct cp_pod_ref *pod_ref;     /* optional (NULL: found by namespace
+                                       and name): the store's identity of
+                                       this Pod, cp_store_pod_ref() */
     const char *node;               /* its Node; must be set for the members
                                        of an AppliedToGroup */
     size_t n_ips;                   /* IPs in 'ips', 0..CP_MEMBER_MAX_IPS */
@@ -171,6 +176,17 @@ struct cp_group_update {
                                        order; duplicates are allowed */
     size_t n_span;                  /* elements in 'span' */
 };
+
+/* Returns a reference to the store's interned identity of Pod
+ * 'ns'/'name', creating it.  A computation that keeps one per Pod and
+ * passes it in its cp_members (member 'pod_ref') saves the store a lookup
+ * by namespace and name for each member it adds or removes.  Release it
+ * with cp_store_pod_unref() before destroying the store. */
+struct cp_pod_ref *cp_store_pod_ref(struct cp_store *, const char *ns,
+                                    const char *name);
+
+/* Drops a reference from cp_store_pod_ref().  Accepts NULL. */
+void cp_store_pod_unref(struct cp_store *, struct cp_pod_ref *);
 
 /* Returns the store's id for Node 'name' (small integers from 0, stable
  * for the life of the store), creating it on first use.  Spans are passed

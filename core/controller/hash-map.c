@@ -2,8 +2,11 @@
  * Copyright (c) 2026 The antrea-c authors.
  * SPDX-License-Identifier: Apache-2.0
  *
- * Open-addressing hash tables (hash-map.h): linear probing at a load
- * factor of at most 1/2, backward-shift deletion.
+ * Hash tables (hash-map.h): open addressing with linear probing at a
+ * load factor of at most 3/4 (str_map slots store the hash and ptr_set
+ * compares pointers, so longer probes cost little, and the big tables
+ * take half the memory they would at 1/2) and backward-shift deletion; and the
+ * intrusive chained hmap, at most one node per bucket on average.
  */
 
 #include <config.h>
@@ -46,8 +49,7 @@ hash_string(const char *s, uint32_t basis)
     return hash_bytes(s, strlen(s), basis);
 }
 
-/* Returns the hash of pointer 'p'. */
-static uint32_t
+uint32_t
 hash_pointer(const void *p)
 {
     uint64_t x = (uintptr_t) p;
@@ -107,7 +109,7 @@ str_map_grow(struct str_map *map)
 {
     struct str_map_slot *old = map->slots;
     size_t old_n_slots = old ? map->mask + 1 : 0;
-    size_t n_slots = old_n_slots ? old_n_slots * 2 : 8;
+    size_t n_slots = old_n_slots ? old_n_slots * 2 : 4;
 
     map->slots = xcalloc(n_slots, sizeof *map->slots);
     map->mask = n_slots - 1;
@@ -122,7 +124,7 @@ str_map_grow(struct str_map *map)
 void *
 str_map_put(struct str_map *map, const char *key, void *value)
 {
-    if (!map->slots || (map->n + 1) * 2 > map->mask + 1) {
+    if (!map->slots || (map->n + 1) * 4 > (map->mask + 1) * 3) {
         str_map_grow(map);
     }
 
@@ -205,7 +207,7 @@ ptr_set_grow(struct ptr_set *set)
 {
     void **old = set->slots;
     size_t old_n_slots = old ? set->mask + 1 : 0;
-    size_t n_slots = old_n_slots ? old_n_slots * 2 : 4;
+    size_t n_slots = old_n_slots ? old_n_slots * 2 : 2;
 
     set->slots = xcalloc(n_slots, sizeof *set->slots);
     set->mask = n_slots - 1;
@@ -220,7 +222,7 @@ ptr_set_grow(struct ptr_set *set)
 bool
 ptr_set_add(struct ptr_set *set, void *p)
 {
-    if (!set->slots || (set->n + 1) * 2 > set->mask + 1) {
+    if (!set->slots || (set->n + 1) * 4 > (set->mask + 1) * 3) {
         ptr_set_grow(set);
     }
     size_t i = ptr_set_find_slot(set, p);
@@ -262,4 +264,118 @@ ptr_set_remove(struct ptr_set *set, const void *p)
         ptr_set_destroy(set);
     }
     return true;
+}
+
+void
+hmap_init(struct hmap *map)
+{
+    map->buckets = NULL;
+    map->mask = 0;
+    map->n = 0;
+}
+
+void
+hmap_destroy(struct hmap *map)
+{
+    if (map) {
+        free(map->buckets);
+        hmap_init(map);
+    }
+}
+
+/* Resizes 'map' to 'n_buckets' chains (a power of 2). */
+static void
+hmap_resize(struct hmap *map, size_t n_buckets)
+{
+    struct hmap_node **old = map->buckets;
+    size_t old_n = old ? map->mask + 1 : 0;
+
+    map->buckets = xcalloc(n_buckets, sizeof *map->buckets);
+    map->mask = n_buckets - 1;
+    for (size_t i = 0; i < old_n; i++) {
+        struct hmap_node *node, *next;
+        for (node = old[i]; node; node = next) {
+            struct hmap_node **b = &map->buckets[node->hash & map->mask];
+            next = node->next;
+            node->next = *b;
+            *b = node;
+        }
+    }
+    free(old);
+}
+
+void
+hmap_insert(struct hmap *map, struct hmap_node *node, uint32_t hash)
+{
+    if (!map->buckets || map->n + 1 > map->mask + 1) {
+        hmap_resize(map, map->buckets ? (map->mask + 1) * 2 : 2);
+    }
+
+    struct hmap_node **b = &map->buckets[hash & map->mask];
+    node->hash = hash;
+    node->next = *b;
+    *b = node;
+    map->n++;
+}
+
+void
+hmap_remove(struct hmap *map, struct hmap_node *node)
+{
+    struct hmap_node **p = &map->buckets[node->hash & map->mask];
+
+    while (*p != node) {
+        p = &(*p)->next;
+    }
+    *p = node->next;
+    map->n--;
+    if (!map->n) {
+        hmap_destroy(map);
+    }
+}
+
+struct hmap_node *
+hmap_first_with_hash(const struct hmap *map, uint32_t hash)
+{
+    struct hmap_node *node = map->n ? map->buckets[hash & map->mask] : NULL;
+
+    while (node && node->hash != hash) {
+        node = node->next;
+    }
+    return node;
+}
+
+struct hmap_node *
+hmap_next_with_hash(const struct hmap_node *node)
+{
+    uint32_t hash = node->hash;
+
+    for (node = node->next; node && node->hash != hash; node = node->next) {
+        continue;
+    }
+    return CONST_CAST(struct hmap_node *, node);
+}
+
+/* Returns the first node in bucket 'i' or a later one, or NULL. */
+static struct hmap_node *
+hmap_first_from(const struct hmap *map, size_t i)
+{
+    for (; map->buckets && i <= map->mask; i++) {
+        if (map->buckets[i]) {
+            return map->buckets[i];
+        }
+    }
+    return NULL;
+}
+
+struct hmap_node *
+hmap_first(const struct hmap *map)
+{
+    return hmap_first_from(map, 0);
+}
+
+struct hmap_node *
+hmap_next(const struct hmap *map, const struct hmap_node *node)
+{
+    return (node->next ? node->next
+            : hmap_first_from(map, (node->hash & map->mask) + 1));
 }

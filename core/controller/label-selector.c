@@ -291,6 +291,8 @@ label_selector_from_json(const json_t *json, const char *what,
     size_t allocated = 0;
     char *error = NULL;
 
+    sel->refcount = 1;
+
     *errorp = NULL;
     if (json && !json_is_null(json) && !json_is_object(json)) {
         error = xasprintf("%s: not an object", what);
@@ -410,6 +412,7 @@ label_selector_clone(const struct label_selector *sel)
 {
     struct label_selector *c = xcalloc(1, sizeof *c);
 
+    c->refcount = 1;
     c->n_reqs = sel->n_reqs;
     c->reqs = xcalloc(sel->n_reqs + 1, sizeof *c->reqs);
     for (size_t i = 0; i < sel->n_reqs; i++) {
@@ -427,10 +430,19 @@ label_selector_clone(const struct label_selector *sel)
     return c;
 }
 
+struct label_selector *
+label_selector_ref(const struct label_selector *sel_)
+{
+    struct label_selector *sel = CONST_CAST(struct label_selector *, sel_);
+
+    sel->refcount++;
+    return sel;
+}
+
 void
 label_selector_destroy(struct label_selector *sel)
 {
-    if (!sel) {
+    if (!sel || --sel->refcount) {
         return;
     }
     for (size_t i = 0; i < sel->n_reqs; i++) {

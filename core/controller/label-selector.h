@@ -70,6 +70,8 @@ struct label_selector {
     size_t n_reqs;              /* elements in 'reqs' */
     char *normalized;           /* the String() form, e.g.
                                    "app=web,tier in (a,b),!x" */
+    size_t refcount;            /* owners (label_selector_ref()); a
+                                   selector never changes once parsed */
 };
 
 /* Parses metav1.LabelSelector 'json' into a new selector.  'what' names
@@ -89,7 +91,11 @@ bool label_selector_is_empty(const struct label_selector *sel);
 /* Returns a copy of 'sel'. */
 struct label_selector *label_selector_clone(const struct label_selector *);
 
-/* Frees 'sel'.  Accepts NULL. */
+/* Returns 'sel' with one more owner: a selector is immutable, so
+ * holders of equal selectors share one (see label_selector_destroy()). */
+struct label_selector *label_selector_ref(const struct label_selector *);
+
+/* Drops one owner of 'sel'; frees it with the last.  Accepts NULL. */
 void label_selector_destroy(struct label_selector *sel);
 
 #endif /* label-selector.h */

@@ -9,12 +9,16 @@
  * AppliedToGroup and/or the AddressGroup of that name) and 'struct policy'.
  *
  * Indexes, so that no event scans every policy or group:
- *   - per Namespace: its Pods, its Pods by label "key\037value", the
+ *   - per Namespace: its Pods and policies by name, its namespace-local
+ *     groups by normalised Pod selector, its Pods by label, the
  *     namespace-local groups by one label of their selector (or in
  *     'wild_groups' when the selector has no usable equality), and the
  *     namespaceSelector groups that currently select the Namespace;
- *   - global: namespaceSelector groups by one label of their
- *     namespaceSelector (or 'nssel_wild'), Namespaces by label.
+ *   - global: namespaceSelector groups by normalised name and by one
+ *     label of their namespaceSelector (or 'nssel_wild'), Namespaces by
+ *     label.
+ * Objects are found through their Namespace and label indexes hash the
+ * label's key and value (struct hmap), so no lookup formats a string key.
  *
  * Spans: a group's member Nodes are counted ('member_nodes'); a policy's
  * span is the member Nodes of its AppliedToGroup; an AddressGroup's span
@@ -60,27 +64,33 @@ struct nodeset {
     size_t allocated;           /* capacity */
 };
 
-/* A set of objects under one index key. */
+/* The set of objects under one label (key and value) in an index (a
+ * 'struct hmap' of buckets by label_hash()). */
 struct bucket {
-    char *key;                  /* the index key */
+    struct hmap_node node;      /* in the index */
     struct ptr_set set;         /* the objects */
+    const char *value;          /* the label's value, inside 'key' */
+    char key[];                 /* the label's key, then its value */
 };
 
 /* A Namespace. */
 struct ns {
     char *name;                 /* its name */
     struct k8s_namespace *obj;  /* NULL if not (or no longer) known */
-    struct ptr_set pods;        /* its Pods */
-    struct str_map pods_by_label; /* "k\037v" -> bucket of Pods */
-    struct str_map group_index; /* "k\037v" -> bucket of local groups */
+    struct str_map pods;        /* Pod name -> struct pod */
+    struct str_map policies;    /* policy name -> struct policy */
+    struct str_map local_groups; /* normalised Pod selector -> its
+                                    namespace-local group */
+    struct hmap pods_by_label;  /* buckets of Pods */
+    struct hmap group_index;    /* buckets of local groups */
     struct ptr_set wild_groups; /* local groups not in 'group_index' */
     struct ptr_set nssel_groups; /* namespaceSelector groups selecting it */
 };
 
 /* A Pod. */
 struct pod {
-    char *key;                  /* "namespace/name" */
     struct k8s_pod *obj;        /* the Pod */
+    struct cp_pod_ref *ref;     /* its identity in the store */
     struct ns *ns;              /* its Namespace */
     uint32_t node;              /* store Node id, NO_NODE */
     struct ptr_set groups;      /* groups it is a member of */
@@ -95,7 +105,9 @@ struct link {
 
 /* A group: one normalised selector. */
 struct group {
-    char *key;                  /* the normalised selector */
+    char *key;                  /* namespaceSelector group: the normalised
+                                   selector; NULL for a local group (the
+                                   key is its Pod selector's) */
     char uuid[37];              /* its name in the store */
     struct ns *ns;              /* namespace-local group: its Namespace */
     struct label_selector *pod_sel; /* NULL: every Pod */
@@ -122,12 +134,33 @@ struct group {
 
 /* A Kubernetes NetworkPolicy. */
 struct policy {
-    char *key;                  /* "namespace/name" */
     struct k8s_network_policy *obj; /* the policy */
     struct group *atg;          /* its AppliedToGroup */
     struct group **ags;         /* its AddressGroups, unique */
     size_t n_ags;               /* elements in 'ags' */
     bool in_store;              /* written into the store */
+};
+
+/* A bump allocator for the protobuf-c structs of one NetworkPolicy
+ * message, which live only until the store has encoded it: one reset
+ * instead of a free() per struct. */
+/* What arena allocations are aligned for. */
+union arena_align {
+    long double ld;             /* the widest scalar */
+    long long ll;               /* the widest integer */
+    void *p;                    /* pointers */
+};
+
+struct arena {
+    struct arena_chunk *chunks; /* newest first */
+};
+
+/* One block of an arena. */
+struct arena_chunk {
+    struct arena_chunk *next;   /* older chunk */
+    size_t size;                /* usable bytes in 'data' */
+    size_t used;                /* bytes handed out */
+    union arena_align data[];   /* the memory */
 };
 
 /* The engine. */
@@ -136,15 +169,18 @@ struct np_engine {
     np_invalid_func *invalid;   /* reports invalid policies */
     void *aux;                  /* for 'invalid' */
     struct str_map namespaces;  /* name -> struct ns */
-    struct str_map pods;        /* "ns/name" -> struct pod */
-    struct str_map groups;      /* normalised selector -> struct group */
-    struct str_map policies;    /* "ns/name" -> struct policy */
-    struct str_map nssel_index; /* "k\037v" -> bucket of nssel groups */
+    struct str_map nssel_groups; /* normalised selector -> namespaceSelector
+                                    group */
+    size_t n_groups;            /* groups, local and namespaceSelector */
+    size_t n_policies;          /* policies */
+    struct hmap nssel_index;    /* buckets of nssel groups */
     struct ptr_set nssel_wild;  /* nssel groups not in 'nssel_index' */
-    struct str_map ns_by_label; /* "k\037v" -> bucket of struct ns */
+    struct hmap ns_by_label;    /* buckets of struct ns */
     struct ptr_set dirty_groups; /* groups with pending work */
     struct ptr_set dirty_policies; /* policies to rewrite */
     struct ptr_set dead_pods;   /* deleted Pods to free at the flush */
+    struct arena arena;         /* for the NetworkPolicy message being
+                                   written */
 };
 
 /* Node sets. */
@@ -222,81 +258,96 @@ nodeset_destroy(struct nodeset *set)
 
 /* Buckets (index entries). */
 
-/* Returns the index key of label 'key'='value', malloc'd. */
-static char *
-label_key(const char *key, const char *value)
+/* Returns the index hash of label 'key'='value'. */
+static uint32_t
+label_hash(const char *key, const char *value)
 {
-    return xasprintf("%s\037%s", key, value);
+    return hash_string(value, hash_string(key, 0));
 }
 
-/* Adds 'obj' to the bucket of 'key' in 'index' (taking 'key'). */
-static void
-index_add(struct str_map *index, char *key, void *obj)
+/* Returns the bucket of 'key'='value' in 'index', or NULL. */
+static struct bucket *
+index_find(const struct hmap *index, const char *key, const char *value)
 {
-    struct bucket *b = str_map_get(index, key);
+    HMAP_FOR_EACH_WITH_HASH (b, struct bucket, node, label_hash(key, value),
+                             index) {
+        if (!strcmp(b->key, key) && !strcmp(b->value, value)) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+/* Adds 'obj' to the bucket of 'key'='value' in 'index'. */
+static void
+index_add(struct hmap *index, const char *key, const char *value,
+          void *obj)
+{
+    struct bucket *b = index_find(index, key, value);
 
     if (!b) {
-        b = xcalloc(1, sizeof *b);
-        b->key = key;
-        str_map_put(index, b->key, b);
-    } else {
-        free(key);
+        size_t key_len = strlen(key), value_len = strlen(value);
+        b = xmalloc(sizeof *b + key_len + value_len + 2);
+        ptr_set_init(&b->set);
+        memcpy(b->key, key, key_len + 1);
+        memcpy(b->key + key_len + 1, value, value_len + 1);
+        b->value = b->key + key_len + 1;
+        hmap_insert(index, &b->node, label_hash(key, value));
     }
     ptr_set_add(&b->set, obj);
 }
 
-/* Removes 'obj' from the bucket of 'key' in 'index' (taking 'key'). */
+/* Removes 'obj' from the bucket of 'key'='value' in 'index'. */
 static void
-index_remove(struct str_map *index, char *key, void *obj)
+index_remove(struct hmap *index, const char *key, const char *value,
+             void *obj)
 {
-    struct bucket *b = str_map_get(index, key);
+    struct bucket *b = index_find(index, key, value);
 
     if (b) {
         ptr_set_remove(&b->set, obj);
         if (!ptr_set_count(&b->set)) {
-            str_map_remove(index, b->key);
-            free(b->key);
+            hmap_remove(index, &b->node);
+            ptr_set_destroy(&b->set);
             free(b);
         }
     }
-    free(key);
 }
 
-/* Returns the set under 'key' in 'index' (taking 'key'), or NULL. */
+/* Returns the set under 'key'='value' in 'index', or NULL. */
 static struct ptr_set *
-index_get(const struct str_map *index, char *key)
+index_get(const struct hmap *index, const char *key, const char *value)
 {
-    struct bucket *b = str_map_get(index, key);
+    struct bucket *b = index_find(index, key, value);
 
-    free(key);
     return b ? &b->set : NULL;
 }
 
 /* Frees every bucket of 'index'. */
 static void
-index_destroy(struct str_map *index)
+index_destroy(struct hmap *index)
 {
-    STR_MAP_FOR_EACH (slot, index) {
-        struct bucket *b = slot->value;
+    HMAP_FOR_EACH_POP (b, struct bucket, node, index) {
         ptr_set_destroy(&b->set);
-        free(b->key);
         free(b);
     }
-    str_map_destroy(index);
+    hmap_destroy(index);
 }
 
-/* Calls 'cb' for each index key of 'sel': the values of its first
+/* Calls 'cb' for each index label of 'sel': the values of its first
  * equality or In requirement.  Returns false if it has none (the selector
  * must then be indexed as a wildcard). */
 static bool
 selector_index_keys(const struct label_selector *sel,
-                    void (*cb)(char *key, void *aux), void *aux)
+                    void (*cb)(const char *key, const char *value,
+                               void *aux),
+                    void *aux)
 {
     for (size_t i = 0; sel && i < sel->n_reqs; i++) {
         const struct label_requirement *r = &sel->reqs[i];
         if (r->op == LABEL_OP_EQUALS || r->op == LABEL_OP_IN) {
             for (size_t j = 0; j < r->n_values; j++) {
-                cb(label_key(r->key, r->values[j]), aux);
+                cb(r->key, r->values[j], aux);
             }
             return true;
         }
@@ -417,7 +468,8 @@ group_set_ns(struct np_engine *e, struct group *g, struct ns *ns,
         ptr_set_remove(&g->matched_ns, ns);
         ptr_set_remove(&ns->nssel_groups, g);
     }
-    PTR_SET_FOR_EACH (pod, struct pod, &ns->pods) {
+    STR_MAP_FOR_EACH (slot, &ns->pods) {
+        struct pod *pod = slot->value;
         if (group_selects_pod(g, pod)) {
             group_add_pod(e, g, pod);
         } else {
@@ -429,16 +481,16 @@ group_set_ns(struct np_engine *e, struct group *g, struct ns *ns,
 /* Callback of selector_index_keys() collecting candidates from an index:
  * 'aux' is a 'struct collect'. */
 struct collect {
-    const struct str_map *index; /* where to look */
+    const struct hmap *index;   /* where to look */
     struct ptr_set *out;        /* what was found */
 };
 
-/* Adds to 'c->out' the objects under 'key'. */
+/* Adds to 'c->out' the objects under 'key'='value'. */
 static void
-collect_key(char *key, void *c_)
+collect_key(const char *key, const char *value, void *c_)
 {
     struct collect *c = c_;
-    struct ptr_set *set = index_get(c->index, key);
+    struct ptr_set *set = index_get(c->index, key, value);
 
     if (set) {
         PTR_SET_FOR_EACH (obj, void, set) {
@@ -449,45 +501,50 @@ collect_key(char *key, void *c_)
 
 /* Adds 'g' to its index. */
 static void
-index_group_key(char *key, void *aux)
+index_group_key(const char *key, const char *value, void *aux)
 {
     void **args = aux;
 
-    index_add(args[0], key, args[1]);
+    index_add(args[0], key, value, args[1]);
 }
 
 /* Removes 'g' from its index. */
 static void
-unindex_group_key(char *key, void *aux)
+unindex_group_key(const char *key, const char *value, void *aux)
 {
     void **args = aux;
 
-    index_remove(args[0], key, args[1]);
+    index_remove(args[0], key, value, args[1]);
 }
 
-/* Returns group 'key' for ('ns', 'pod_sel', 'ns_sel'), creating it (and
- * computing its members) if needed.  Takes the selectors' ownership when
- * it creates the group, else destroys them. */
-static struct group *
-group_get(struct np_engine *e, char *key, struct ns *ns,
-          struct label_selector *pod_sel, struct label_selector *ns_sel)
+/* Returns the key of local group 'g' in its Namespace's 'local_groups'. */
+static const char *
+local_group_key(const struct group *g)
 {
-    struct group *g = str_map_get(&e->groups, key);
+    return g->pod_sel ? g->pod_sel->normalized : "";
+}
 
-    if (g) {
-        free(key);
-        label_selector_destroy(pod_sel);
-        label_selector_destroy(ns_sel);
-        return g;
-    }
+/* Creates the group named 'normalized' for ('ns', 'pod_sel', 'ns_sel')
+ * and computes its members.  Takes the selectors' ownership; 'key' too,
+ * for a namespaceSelector group. */
+static struct group *
+group_create(struct np_engine *e, const char *normalized, char *key,
+             struct ns *ns, struct label_selector *pod_sel,
+             struct label_selector *ns_sel)
+{
+    struct group *g = xcalloc(1, sizeof *g);
 
-    g = xcalloc(1, sizeof *g);
-    g->key = key;
-    np_group_uuid(key, g->uuid);
+    np_group_uuid(normalized, g->uuid);
     g->pod_sel = pod_sel;
     g->ns_sel = ns_sel;
     g->ns = ns_sel ? NULL : ns;
-    str_map_put(&e->groups, g->key, g);
+    if (ns_sel) {
+        g->key = key;
+        str_map_put(&e->nssel_groups, g->key, g);
+    } else {
+        str_map_put(&ns->local_groups, local_group_key(g), g);
+    }
+    e->n_groups++;
 
     if (!ns_sel) {
         void *args[2] = { &ns->group_index, g };
@@ -498,13 +555,18 @@ group_get(struct np_engine *e, char *key, struct ns *ns,
          * Pods of the Namespace. */
         struct ptr_set cand = PTR_SET_INITIALIZER;
         struct collect c = { &ns->pods_by_label, &cand };
-        const struct ptr_set *pods = &ns->pods;
         if (selector_index_keys(pod_sel, collect_key, &c)) {
-            pods = &cand;
-        }
-        PTR_SET_FOR_EACH (pod, struct pod, pods) {
-            if (group_selects_pod(g, pod)) {
-                group_add_pod(e, g, pod);
+            PTR_SET_FOR_EACH (pod, struct pod, &cand) {
+                if (group_selects_pod(g, pod)) {
+                    group_add_pod(e, g, pod);
+                }
+            }
+        } else {
+            STR_MAP_FOR_EACH (slot, &ns->pods) {
+                struct pod *pod = slot->value;
+                if (group_selects_pod(g, pod)) {
+                    group_add_pod(e, g, pod);
+                }
             }
         }
         ptr_set_destroy(&cand);
@@ -556,7 +618,12 @@ group_free(struct np_engine *e, struct group *g)
             ptr_set_remove(&n->nssel_groups, g);
         }
     }
-    str_map_remove(&e->groups, g->key);
+    if (g->ns_sel) {
+        str_map_remove(&e->nssel_groups, g->key);
+    } else {
+        str_map_remove(&g->ns->local_groups, local_group_key(g));
+    }
+    e->n_groups--;
     ptr_set_remove(&e->dirty_groups, g);
     ptr_set_destroy(&g->matched_ns);
     ptr_set_destroy(&g->members);
@@ -624,12 +691,11 @@ pod_index(struct pod *pod, bool add)
     const struct label_set *labels = &pod->obj->labels;
 
     for (size_t i = 0; i < labels->n; i++) {
-        char *key = label_key(labels->labels[i].key,
-                              labels->labels[i].value);
+        const struct label *l = &labels->labels[i];
         if (add) {
-            index_add(&pod->ns->pods_by_label, key, pod);
+            index_add(&pod->ns->pods_by_label, l->key, l->value, pod);
         } else {
-            index_remove(&pod->ns->pods_by_label, key, pod);
+            index_remove(&pod->ns->pods_by_label, l->key, l->value, pod);
         }
     }
 }
@@ -659,8 +725,7 @@ pod_update_groups(struct np_engine *e, struct pod *pod)
     struct ptr_set cand = PTR_SET_INITIALIZER;
     struct collect c = { &pod->ns->group_index, &cand };
     for (size_t i = 0; i < labels->n; i++) {
-        collect_key(label_key(labels->labels[i].key,
-                              labels->labels[i].value), &c);
+        collect_key(labels->labels[i].key, labels->labels[i].value, &c);
     }
     const struct ptr_set *sets[3] = { &cand, &pod->ns->wild_groups,
                                       &pod->ns->nssel_groups };
@@ -704,24 +769,22 @@ pod_content_differs(const struct k8s_pod *a, const struct k8s_pod *b)
 void
 np_engine_set_pod(struct np_engine *e, struct k8s_pod *obj)
 {
-    char *key = xasprintf("%s/%s", obj->ns, obj->name);
-    struct pod *pod = str_map_get(&e->pods, key);
+    struct ns *ns = ns_get(e, obj->ns);
+    struct pod *pod = str_map_get(&ns->pods, obj->name);
     uint32_t node = obj->node ? cp_store_node_id(e->store, obj->node)
                               : NO_NODE;
 
     if (!pod) {
         pod = xcalloc(1, sizeof *pod);
-        pod->key = key;
         pod->obj = obj;
-        pod->ns = ns_get(e, obj->ns);
+        pod->ref = cp_store_pod_ref(e->store, obj->ns, obj->name);
+        pod->ns = ns;
         pod->node = node;
-        str_map_put(&e->pods, pod->key, pod);
-        ptr_set_add(&pod->ns->pods, pod);
+        str_map_put(&ns->pods, obj->name, pod);
         pod_index(pod, true);
         pod_update_groups(e, pod);
         return;
     }
-    free(key);
 
     bool relabel = !label_set_equals(&pod->obj->labels, &obj->labels);
     bool content = pod_content_differs(pod->obj, obj);
@@ -742,6 +805,8 @@ np_engine_set_pod(struct np_engine *e, struct k8s_pod *obj)
         pod->node = node;
     }
     bool host_network_changed = pod->obj->host_network != obj->host_network;
+    /* The map's key is the object's name: replace it first. */
+    str_map_put(&ns->pods, obj->name, pod);
     k8s_pod_destroy(pod->obj);
     pod->obj = obj;
     if (relabel) {
@@ -760,27 +825,25 @@ np_engine_set_pod(struct np_engine *e, struct k8s_pod *obj)
 void
 np_engine_delete_pod(struct np_engine *e, const char *ns, const char *name)
 {
-    char *key = xasprintf("%s/%s", ns, name);
-    struct pod *pod = str_map_remove(&e->pods, key);
+    struct ns *n = str_map_get(&e->namespaces, ns);
+    struct pod *pod = n ? str_map_remove(&n->pods, name) : NULL;
 
-    free(key);
     if (!pod) {
         return;
     }
     pod->deleted = true;
     pod_update_groups(e, pod);
     pod_index(pod, false);
-    ptr_set_remove(&pod->ns->pods, pod);
     ptr_set_add(&e->dead_pods, pod);
 }
 
 /* Frees 'pod'. */
 static void
-pod_free(struct pod *pod)
+pod_free(struct np_engine *e, struct pod *pod)
 {
+    cp_store_pod_unref(e->store, pod->ref);
     ptr_set_destroy(&pod->groups);
     k8s_pod_destroy(pod->obj);
-    free(pod->key);
     free(pod);
 }
 
@@ -791,12 +854,11 @@ static void
 ns_index(struct np_engine *e, struct ns *ns, bool add)
 {
     for (size_t i = 0; ns->obj && i < ns->obj->labels.n; i++) {
-        char *key = label_key(ns->obj->labels.labels[i].key,
-                              ns->obj->labels.labels[i].value);
+        const struct label *l = &ns->obj->labels.labels[i];
         if (add) {
-            index_add(&e->ns_by_label, key, ns);
+            index_add(&e->ns_by_label, l->key, l->value, ns);
         } else {
-            index_remove(&e->ns_by_label, key, ns);
+            index_remove(&e->ns_by_label, l->key, l->value, ns);
         }
     }
 }
@@ -810,8 +872,8 @@ ns_candidate_groups(struct np_engine *e, const struct ns *ns,
     struct collect c = { &e->nssel_index, cand };
 
     for (size_t i = 0; ns->obj && i < ns->obj->labels.n; i++) {
-        collect_key(label_key(ns->obj->labels.labels[i].key,
-                              ns->obj->labels.labels[i].value), &c);
+        collect_key(ns->obj->labels.labels[i].key,
+                    ns->obj->labels.labels[i].value, &c);
     }
 }
 
@@ -876,27 +938,38 @@ policy_group(struct np_engine *e, const char *ns_name,
              const struct label_selector *pod_sel,
              const struct label_selector *ns_sel)
 {
-    char *key;
+    struct label_selector *ps = pod_sel ? label_selector_ref(pod_sel) : NULL;
+    struct group *g;
 
     /* Antrea's generateNormalizedName(): the parts sorted, " And ". */
-    if (ns_sel && pod_sel) {
-        key = xasprintf("namespaceSelector=%s And podSelector=%s",
-                        ns_sel->normalized, pod_sel->normalized);
-    } else if (ns_sel) {
-        key = xasprintf("namespaceSelector=%s", ns_sel->normalized);
+    if (!ns_sel) {
+        /* Local groups are found by Pod selector in their Namespace; the
+         * name is only formatted for a new group. */
+        struct ns *ns = ns_get(e, ns_name);
+        const char *sel = pod_sel ? pod_sel->normalized : "";
+        g = str_map_get(&ns->local_groups, sel);
+        if (!g) {
+            char *name = xasprintf("namespace=%s And podSelector=%s",
+                                   ns_name, sel);
+            g = group_create(e, name, NULL, ns, ps, NULL);
+            free(name);
+            return g;
+        }
     } else {
-        key = xasprintf("namespace=%s And podSelector=%s", ns_name,
-                        pod_sel ? pod_sel->normalized : "");
+        char *key = (pod_sel
+                     ? xasprintf("namespaceSelector=%s And podSelector=%s",
+                                 ns_sel->normalized, pod_sel->normalized)
+                     : xasprintf("namespaceSelector=%s",
+                                 ns_sel->normalized));
+        g = str_map_get(&e->nssel_groups, key);
+        if (!g) {
+            return group_create(e, key, key, NULL, ps,
+                                label_selector_ref(ns_sel));
+        }
+        free(key);
     }
-    if (str_map_get(&e->groups, key)) {
-        return group_get(e, key, NULL, NULL, NULL);
-    }
-
-    struct label_selector *ps = pod_sel ? label_selector_clone(pod_sel)
-                                        : NULL;
-    struct label_selector *nss = ns_sel ? label_selector_clone(ns_sel)
-                                        : NULL;
-    return group_get(e, key, ns_sel ? NULL : ns_get(e, ns_name), ps, nss);
+    label_selector_destroy(ps);
+    return g;
 }
 
 /* Adds 'g' to the unique AddressGroups of 'p'. */
@@ -973,15 +1046,13 @@ policy_detach(struct np_engine *e, struct policy *p)
 void
 np_engine_set_policy(struct np_engine *e, struct k8s_network_policy *obj)
 {
-    char *key = xasprintf("%s/%s", obj->ns, obj->name);
-    struct policy *p = str_map_get(&e->policies, key);
+    struct ns *ns = ns_get(e, obj->ns);
+    struct policy *p = str_map_get(&ns->policies, obj->name);
 
     if (!p) {
         p = xcalloc(1, sizeof *p);
-        p->key = key;
-        str_map_put(&e->policies, p->key, p);
+        e->n_policies++;
     } else {
-        free(key);
         if (p->in_store && strcmp(p->obj->uid, obj->uid)) {
             /* Recreated with a new UID: a new internal policy. */
             cp_store_delete(e->store, CP_RESOURCE_NETWORK_POLICIES,
@@ -994,6 +1065,7 @@ np_engine_set_policy(struct np_engine *e, struct k8s_network_policy *obj)
      * both share are not destroyed and recreated. */
     struct policy old = *p;
     p->obj = obj;
+    str_map_put(&ns->policies, obj->name, p);
     p->ags = NULL;
     p->n_ags = 0;
     p->atg = NULL;
@@ -1027,20 +1099,19 @@ void
 np_engine_delete_policy(struct np_engine *e, const char *ns,
                         const char *name)
 {
-    char *key = xasprintf("%s/%s", ns, name);
-    struct policy *p = str_map_remove(&e->policies, key);
+    struct ns *n = str_map_get(&e->namespaces, ns);
+    struct policy *p = n ? str_map_remove(&n->policies, name) : NULL;
 
-    free(key);
     if (!p) {
         return;
     }
+    e->n_policies--;
     if (p->in_store) {
         cp_store_delete(e->store, CP_RESOURCE_NETWORK_POLICIES, p->obj->uid);
     }
     policy_detach(e, p);
     ptr_set_remove(&e->dirty_policies, p);
     k8s_network_policy_destroy(p->obj);
-    free(p->key);
     free(p);
 }
 
@@ -1113,6 +1184,7 @@ member_from_pod(struct cp_member *m, struct cp_named_port *ports,
     memset(m, 0, sizeof *m);
     m->pod_namespace = o->ns;
     m->pod_name = o->name;
+    m->pod_ref = pod->ref;
     m->node = o->node;
     m->n_ips = o->n_ips;
     memcpy(m->ips, o->ips, o->n_ips * sizeof *o->ips);
@@ -1151,6 +1223,7 @@ member_list_add(struct member_list *ml, const struct pod *pod, bool present)
         memset(m, 0, sizeof *m);
         m->pod_namespace = pod->obj->ns;
         m->pod_name = pod->obj->name;
+        m->pod_ref = pod->ref;
     }
 }
 
@@ -1235,11 +1308,59 @@ flush_group_role(struct np_engine *e, struct group *g, enum cp_resource res)
     member_list_destroy(&ml);
 }
 
-/* Returns a new IPNet message for 'net'. */
-static AntreaCp__IPNet *
-ipnet_msg(const struct k8s_ipnet *net)
+/* Returns 'size' bytes from 'a', aligned for any type. */
+static void *
+arena_alloc(struct arena *a, size_t size)
 {
-    AntreaCp__IPNet *m = xmalloc(sizeof *m);
+    size = ((size + sizeof(union arena_align) - 1)
+            / sizeof(union arena_align) * sizeof(union arena_align));
+
+    struct arena_chunk *c = a->chunks;
+    if (!c || c->size - c->used < size) {
+        size_t chunk_size = size > 4096 ? size : 4096;
+        c = xmalloc(sizeof *c + chunk_size);
+        c->next = a->chunks;
+        c->size = chunk_size;
+        c->used = 0;
+        a->chunks = c;
+    }
+    void *p = (char *) c->data + c->used;
+    c->used += size;
+    return p;
+}
+
+/* Makes all of 'a' available again, keeping its newest chunk. */
+static void
+arena_reset(struct arena *a)
+{
+    struct arena_chunk *c = a->chunks;
+
+    if (c) {
+        struct arena_chunk *next = c->next;
+        c->next = NULL;
+        c->used = 0;
+        while (next) {
+            struct arena_chunk *tmp = next->next;
+            free(next);
+            next = tmp;
+        }
+    }
+}
+
+/* Frees 'a'. */
+static void
+arena_destroy(struct arena *a)
+{
+    arena_reset(a);
+    free(a->chunks);
+    a->chunks = NULL;
+}
+
+/* Returns a new IPNet message for 'net' from 'a'. */
+static AntreaCp__IPNet *
+ipnet_msg(struct arena *a, const struct k8s_ipnet *net)
+{
+    AntreaCp__IPNet *m = arena_alloc(a, sizeof *m);
 
     antrea_cp__ipnet__init(m);
     m->ip.len = net->ip.len;
@@ -1255,8 +1376,9 @@ static AntreaCp__NetworkPolicyRule *
 rule_msg(struct np_engine *e, const struct policy *p,
          const struct k8s_np_rule *rule, bool in, int prio)
 {
-    AntreaCp__NetworkPolicyRule *m = xmalloc(sizeof *m);
-    AntreaCp__NetworkPolicyPeer *peer = xmalloc(sizeof *peer);
+    struct arena *a = &e->arena;
+    AntreaCp__NetworkPolicyRule *m = arena_alloc(a, sizeof *m);
+    AntreaCp__NetworkPolicyPeer *peer = arena_alloc(a, sizeof *peer);
 
     antrea_cp__network_policy_rule__init(m);
     antrea_cp__network_policy_peer__init(peer);
@@ -1272,19 +1394,21 @@ rule_msg(struct np_engine *e, const struct policy *p,
         return m;
     }
 
-    peer->address_groups = xmalloc((rule->n_peers + 1)
-                                   * sizeof *peer->address_groups);
-    peer->ip_blocks = xmalloc((rule->n_peers + 1) * sizeof *peer->ip_blocks);
+    peer->address_groups = arena_alloc(a, (rule->n_peers + 1)
+                                       * sizeof *peer->address_groups);
+    peer->ip_blocks = arena_alloc(a, (rule->n_peers + 1)
+                                  * sizeof *peer->ip_blocks);
     for (size_t i = 0; i < rule->n_peers; i++) {
         const struct k8s_np_peer *kp = &rule->peers[i];
         if (kp->has_ip_block) {
-            AntreaCp__IPBlock *b = xmalloc(sizeof *b);
+            AntreaCp__IPBlock *b = arena_alloc(a, sizeof *b);
             antrea_cp__ipblock__init(b);
-            b->cidr = ipnet_msg(&kp->cidr);
+            b->cidr = ipnet_msg(a, &kp->cidr);
             b->n_except = kp->n_except;
-            b->except = xmalloc((kp->n_except + 1) * sizeof *b->except);
+            b->except = arena_alloc(a, (kp->n_except + 1)
+                                    * sizeof *b->except);
             for (size_t j = 0; j < kp->n_except; j++) {
-                b->except[j] = ipnet_msg(&kp->except[j]);
+                b->except[j] = ipnet_msg(a, &kp->except[j]);
             }
             peer->ip_blocks[peer->n_ip_blocks++] = b;
         } else {
@@ -1300,14 +1424,14 @@ rule_msg(struct np_engine *e, const struct policy *p,
         }
     }
 
-    m->services = xmalloc((rule->n_ports + 1) * sizeof *m->services);
+    m->services = arena_alloc(a, (rule->n_ports + 1) * sizeof *m->services);
     for (size_t i = 0; i < rule->n_ports; i++) {
         const struct k8s_np_port *kp = &rule->ports[i];
-        AntreaCp__Service *s = xmalloc(sizeof *s);
+        AntreaCp__Service *s = arena_alloc(a, sizeof *s);
         antrea_cp__service__init(s);
         s->protocol = (AntreaCp__Protocol) kp->protocol;
         if (kp->has_port) {
-            AntreaCp__IntOrString *port = xmalloc(sizeof *port);
+            AntreaCp__IntOrString *port = arena_alloc(a, sizeof *port);
             antrea_cp__int_or_string__init(port);
             if (kp->port_name) {
                 port->type = ANTREA_CP__INT_OR_STRING__TYPE__STRING;
@@ -1324,32 +1448,6 @@ rule_msg(struct np_engine *e, const struct policy *p,
     return m;
 }
 
-/* Frees a rule message made by rule_msg() (it borrows its strings). */
-static void
-rule_msg_free(AntreaCp__NetworkPolicyRule *m)
-{
-    AntreaCp__NetworkPolicyPeer *peer = m->from ? m->from : m->to;
-
-    for (size_t i = 0; i < peer->n_ip_blocks; i++) {
-        AntreaCp__IPBlock *b = peer->ip_blocks[i];
-        for (size_t j = 0; j < b->n_except; j++) {
-            free(b->except[j]);
-        }
-        free(b->except);
-        free(b->cidr);
-        free(b);
-    }
-    free(peer->ip_blocks);
-    free(peer->address_groups);
-    free(peer);
-    for (size_t i = 0; i < m->n_services; i++) {
-        free(m->services[i]->port);
-        free(m->services[i]);
-    }
-    free(m->services);
-    free(m);
-}
-
 /* Writes policy 'p' into the store. */
 static void
 flush_policy(struct np_engine *e, struct policy *p)
@@ -1360,7 +1458,8 @@ flush_policy(struct np_engine *e, struct policy *p)
     AntreaCp__NetworkPolicyReference ref
         = ANTREA_CP__NETWORK_POLICY_REFERENCE__INIT;
     size_t max_rules = np->n_ingress + np->n_egress + 2;
-    AntreaCp__NetworkPolicyRule **rules = xmalloc(max_rules * sizeof *rules);
+    AntreaCp__NetworkPolicyRule **rules
+        = arena_alloc(&e->arena, max_rules * sizeof *rules);
     char *atg = p->atg->uuid;
     size_t n = 0;
 
@@ -1399,10 +1498,17 @@ flush_policy(struct np_engine *e, struct policy *p)
     cp_store_put_network_policy(e->store, &msg, p->atg->member_nodes.ids,
                                 p->atg->member_nodes.n);
     p->in_store = true;
-    for (size_t i = 0; i < n; i++) {
-        rule_msg_free(rules[i]);
-    }
-    free(rules);
+    arena_reset(&e->arena);
+}
+
+/* Orders pointers by address, for qsort(). */
+static int
+compare_pointers(const void *a_, const void *b_)
+{
+    uintptr_t a = (uintptr_t) *(void *const *) a_;
+    uintptr_t b = (uintptr_t) *(void *const *) b_;
+
+    return a < b ? -1 : a > b;
 }
 
 void
@@ -1416,6 +1522,9 @@ np_engine_flush(struct np_engine *e)
         groups[k++] = g;
     }
     ptr_set_destroy(&e->dirty_groups);
+    /* In address order, which is mostly allocation order: far fewer cache
+     * misses than the hash order of the set. */
+    qsort(groups, k, sizeof *groups, compare_pointers);
 
     for (size_t i = 0; i < k; i++) {
         struct group *g = groups[i];
@@ -1434,10 +1543,18 @@ np_engine_flush(struct np_engine *e)
         g->atg_span_dirty = g->ag_span_dirty = false;
     }
 
+    size_t n_policies = 0;
+    struct policy **policies
+        = xmalloc((ptr_set_count(&e->dirty_policies) + 1) * sizeof *policies);
     PTR_SET_FOR_EACH (p, struct policy, &e->dirty_policies) {
-        flush_policy(e, p);
+        policies[n_policies++] = p;
     }
     ptr_set_destroy(&e->dirty_policies);
+    qsort(policies, n_policies, sizeof *policies, compare_pointers);
+    for (size_t i = 0; i < n_policies; i++) {
+        flush_policy(e, policies[i]);
+    }
+    free(policies);
 
     /* Then groups no policy needs any more. */
     for (size_t i = 0; i < k; i++) {
@@ -1456,7 +1573,7 @@ np_engine_flush(struct np_engine *e)
     free(groups);
 
     PTR_SET_FOR_EACH (pod, struct pod, &e->dead_pods) {
-        pod_free(pod);
+        pod_free(e, pod);
     }
     ptr_set_destroy(&e->dead_pods);
 }
@@ -1475,6 +1592,24 @@ np_engine_create(struct cp_store *store, np_invalid_func *invalid,
     return e;
 }
 
+/* Frees group 'g' at engine destruction (the indexes go as a whole). */
+static void
+group_destroy(struct group *g)
+{
+    ptr_set_destroy(&g->matched_ns);
+    ptr_set_destroy(&g->members);
+    ptr_set_destroy(&g->atg_policies);
+    ptr_set_destroy(&g->ag_policies);
+    ptr_set_destroy(&g->dirty_pods);
+    nodeset_destroy(&g->member_nodes);
+    nodeset_destroy(&g->ag_span);
+    free(g->links);
+    label_selector_destroy(g->pod_sel);
+    label_selector_destroy(g->ns_sel);
+    free(g->key);
+    free(g);
+}
+
 void
 np_engine_destroy(struct np_engine *e)
 {
@@ -1482,42 +1617,32 @@ np_engine_destroy(struct np_engine *e)
         return;
     }
 
-    STR_MAP_FOR_EACH (slot, &e->policies) {
-        struct policy *p = slot->value;
-        k8s_network_policy_destroy(p->obj);
-        free(p->ags);
-        free(p->key);
-        free(p);
+    STR_MAP_FOR_EACH (slot, &e->nssel_groups) {
+        group_destroy(slot->value);
     }
-    str_map_destroy(&e->policies);
-    STR_MAP_FOR_EACH (slot, &e->groups) {
-        struct group *g = slot->value;
-        ptr_set_destroy(&g->matched_ns);
-        ptr_set_destroy(&g->members);
-        ptr_set_destroy(&g->atg_policies);
-        ptr_set_destroy(&g->ag_policies);
-        ptr_set_destroy(&g->dirty_pods);
-        nodeset_destroy(&g->member_nodes);
-        nodeset_destroy(&g->ag_span);
-        free(g->links);
-        label_selector_destroy(g->pod_sel);
-        label_selector_destroy(g->ns_sel);
-        free(g->key);
-        free(g);
-    }
-    str_map_destroy(&e->groups);
-    STR_MAP_FOR_EACH (slot, &e->pods) {
-        pod_free(slot->value);
-    }
-    str_map_destroy(&e->pods);
+    str_map_destroy(&e->nssel_groups);
     PTR_SET_FOR_EACH (pod, struct pod, &e->dead_pods) {
-        pod_free(pod);
+        pod_free(e, pod);
     }
     ptr_set_destroy(&e->dead_pods);
     STR_MAP_FOR_EACH (slot, &e->namespaces) {
         struct ns *ns = slot->value;
+        STR_MAP_FOR_EACH (ps, &ns->policies) {
+            struct policy *p = ps->value;
+            k8s_network_policy_destroy(p->obj);
+            free(p->ags);
+            free(p);
+        }
+        str_map_destroy(&ns->policies);
+        STR_MAP_FOR_EACH (gs, &ns->local_groups) {
+            group_destroy(gs->value);
+        }
+        str_map_destroy(&ns->local_groups);
+        STR_MAP_FOR_EACH (pods, &ns->pods) {
+            pod_free(e, pods->value);
+        }
+        str_map_destroy(&ns->pods);
         k8s_namespace_destroy(ns->obj);
-        ptr_set_destroy(&ns->pods);
         index_destroy(&ns->pods_by_label);
         index_destroy(&ns->group_index);
         ptr_set_destroy(&ns->wild_groups);
@@ -1531,19 +1656,20 @@ np_engine_destroy(struct np_engine *e)
     index_destroy(&e->ns_by_label);
     ptr_set_destroy(&e->dirty_groups);
     ptr_set_destroy(&e->dirty_policies);
+    arena_destroy(&e->arena);
     free(e);
 }
 
 size_t
 np_engine_n_groups(const struct np_engine *e)
 {
-    return str_map_count(&e->groups);
+    return e->n_groups;
 }
 
 size_t
 np_engine_n_policies(const struct np_engine *e)
 {
-    return str_map_count(&e->policies);
+    return e->n_policies;
 }
 
 void
@@ -1566,11 +1692,16 @@ np_group_uuid(const char *normalized, char uuid[37])
     free(buf);
     digest[6] = (digest[6] & 0x0f) | 0x50;
     digest[8] = (digest[8] & 0x3f) | 0x80;
-    snprintf(uuid, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x",
-             digest[0], digest[1], digest[2], digest[3], digest[4],
-             digest[5], digest[6], digest[7], digest[8], digest[9],
-             digest[10], digest[11], digest[12], digest[13], digest[14],
-             digest[15]);
+
+    /* 8-4-4-4-12 lowercase hex digits. */
+    static const char hex[] = "0123456789abcdef";
+    char *q = uuid;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            *q++ = '-';
+        }
+        *q++ = hex[digest[i] >> 4];
+        *q++ = hex[digest[i] & 15];
+    }
+    *q = '\0';
 }

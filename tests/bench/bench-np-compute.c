@@ -25,6 +25,8 @@
  * its own.
  *
  * Usage: bench-np-compute [C1|C2|C3|INC]...   (default: all)
+ * With BENCH_NO_FORK set in the environment, the first scenario runs in
+ * the bench's own process (for heaptrack and perf).
  */
 
 #include <config.h>
@@ -51,6 +53,18 @@ now(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Returns the CPU time (user + system) this process used, in seconds:
+ * on a shared machine it varies less with the load than wall time. */
+static double
+cpu_time(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
+            + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 }
 
 /* Frames received by the bench watchers. */
@@ -311,14 +325,16 @@ run(const char *name)
     struct np_engine *e = np_engine_create(store, NULL, NULL);
     attach_watchers(store);
     n_frames = n_frame_bytes = 0;
+    double cpu0 = cpu_time();
     t0 = now();
     feed(e, &o);
     double t_compute = now() - t0;
+    double cpu_compute = cpu_time() - cpu0;
 
     printf("%-4s namespaces %zu pods %zu policies %zu: compute %.3f s "
-           "(objects built+parsed from JSON beforehand in %.3f s, RSS then "
-           "%.0f MB)\n", name, o.n_nss, o.n_pods, o.n_nps, t_compute,
-           t_parse, rss_before);
+           "(CPU %.3f s; objects built+parsed from JSON beforehand in "
+           "%.3f s, RSS then %.0f MB)\n", name, o.n_nss, o.n_pods, o.n_nps,
+           t_compute, cpu_compute, t_parse, rss_before);
     printf("     store: %zu networkpolicies, %zu addressgroups, "
            "%zu appliedtogroups; watcher frames %zu (%zu bytes); "
            "peak RSS %.0f MB\n",
@@ -371,6 +387,11 @@ main(int argc, char *argv[])
 
     for (int i = 0; i < n; i++) {
         fflush(stdout);
+        if (getenv("BENCH_NO_FORK")) {
+            /* For profilers that do not follow fork(): the first scenario
+             * only, in this process. */
+            run(names[i]);
+        }
         pid_t pid = fork();
         if (pid < 0) {
             perror("fork");

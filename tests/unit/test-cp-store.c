@@ -402,6 +402,183 @@ Test(cp_store, network_policy_events)
     cp_store_destroy(s);
 }
 
+/* A copy of the last frame a watcher received. */
+struct frame_copy {
+    uint8_t *data;              /* the frame's bytes, malloc'd */
+    size_t len;                 /* their number */
+};
+
+/* cp_deliver_func keeping a copy of the frame in a 'struct frame_copy'. */
+static bool
+copy_frame(struct cp_frame *frame, void *aux)
+{
+    struct frame_copy *c = aux;
+
+    free(c->data);
+    c->data = malloc(frame->len);
+    memcpy(c->data, frame->data, frame->len);
+    c->len = frame->len;
+    return true;
+}
+
+/* The store keeps a NetworkPolicy encoded and splices its
+ * resource_version in: what it serves must decode to the policy it was
+ * given and be the very bytes protobuf-c writes for that message. */
+Test(cp_store, network_policy_encoding)
+{
+    struct cp_store *s = cp_store_create();
+    struct recorder r = { 0 };
+    struct frame_copy copy = { NULL, 0 };
+    enum cp_resource npr = CP_RESOURCE_NETWORK_POLICIES;
+    AntreaCp__NetworkPolicy np;
+    AntreaCp__ObjectMeta meta;
+    AntreaCp__NetworkPolicyRule rule, *rules[1];
+    AntreaCp__NetworkPolicyReference ref
+        = ANTREA_CP__NETWORK_POLICY_REFERENCE__INIT;
+    char *atgs[] = { (char *) "group-a", (char *) "group-b" };
+    uint32_t n1[] = { cp_store_node_id(s, "n1") };
+
+    make_policy(&np, &meta, &rule, rules, "uid-7", 3);
+    meta.uid = (char *) "uid-7";
+    meta.generation = 5;
+    meta.resource_version = (char *) "ignored";
+    ref.type = ANTREA_CP__NETWORK_POLICY_TYPE__K8S_NETWORK_POLICY;
+    ref.namespace_ = (char *) "ns";
+    ref.name = (char *) "web";
+    np.source_ref = &ref;
+    np.n_applied_to_groups = 2;
+    np.applied_to_groups = atgs;
+    for (int i = 0; i < 200; i++) {
+        /* Enough resourceVersions for a longer number. */
+        cp_store_update_group(s, CP_RESOURCE_ADDRESS_GROUPS, "g", NULL);
+        cp_store_delete(s, CP_RESOURCE_ADDRESS_GROUPS, "g");
+    }
+    cr_assert_not_null(cp_store_watch(s, npr, "n1", record, ended, &r));
+    cr_assert_not_null(cp_store_watch(s, npr, "n1", copy_frame, NULL,
+                                      &copy));
+    recorder_clear(&r);
+    cr_assert(cp_store_put_network_policy(s, &np, n1, 1));
+    cr_assert_eq(r.n, 1);
+
+    /* The watch frame. */
+    AntreaCp__WatchEvent *ev = r.events[0];
+    AntreaCp__NetworkPolicy *got = ev->network_policy;
+    cr_assert_not_null(got);
+    cr_assert_str_eq(got->metadata->name, "uid-7");
+    cr_assert_str_eq(got->metadata->uid, "uid-7");
+    cr_assert_eq(got->metadata->generation, 5);
+    cr_assert_str_eq(got->metadata->resource_version, "401");
+    cr_assert_str_eq(ev->resource_version, "401");
+    cr_assert_eq(got->n_rules, 1);
+    cr_assert_eq(got->rules[0]->priority, 3);
+    cr_assert_eq(got->n_applied_to_groups, 2);
+    cr_assert_str_eq(got->applied_to_groups[1], "group-b");
+    cr_assert_str_eq(got->source_ref->name, "web");
+    size_t ev_len = antrea_cp__watch_event__get_packed_size(ev);
+    uint8_t *again = malloc(ev_len);
+    antrea_cp__watch_event__pack(ev, again);
+    cr_assert_eq(ev_len + 4, copy.len, "repacked %zu, frame %zu", ev_len,
+                 copy.len - 4);
+    cr_assert(!memcmp(again, copy.data + 4, ev_len),
+              "frame differs from protobuf-c's encoding");
+    free(again);
+    free(copy.data);
+
+    /* Get, then list. */
+    size_t len;
+    uint8_t *buf = cp_store_get(s, npr, "uid-7", NULL, &len);
+    cr_assert_not_null(buf);
+    AntreaCp__NetworkPolicy *one
+        = antrea_cp__network_policy__unpack(NULL, len, buf);
+    cr_assert_not_null(one);
+    cr_assert_eq(antrea_cp__network_policy__get_packed_size(one), len);
+    again = malloc(len);
+    antrea_cp__network_policy__pack(one, again);
+    cr_assert(!memcmp(again, buf, len));
+    cr_assert_str_eq(one->metadata->resource_version, "401");
+    free(again);
+    free(buf);
+    antrea_cp__network_policy__free_unpacked(one, NULL);
+
+    buf = cp_store_list(s, npr, "n1", &len);
+    AntreaCp__NetworkPolicyList *list
+        = antrea_cp__network_policy_list__unpack(NULL, len, buf);
+    cr_assert_not_null(list);
+    cr_assert_eq(list->n_items, 1);
+    cr_assert_str_eq(list->metadata->resource_version, "401");
+    cr_assert_str_eq(list->items[0]->metadata->resource_version, "401");
+    cr_assert_str_eq(list->items[0]->applied_to_groups[0], "group-a");
+    cr_assert_eq(antrea_cp__network_policy_list__get_packed_size(list), len);
+    again = malloc(len);
+    antrea_cp__network_policy_list__pack(list, again);
+    cr_assert(!memcmp(again, buf, len));
+    free(again);
+    free(buf);
+    antrea_cp__network_policy_list__free_unpacked(list, NULL);
+
+    recorder_clear(&r);
+    cp_store_destroy(s);
+}
+
+/* Members given with the store's Pod identity (cp_store_pod_ref()) and
+ * members given by namespace and name are the same members. */
+Test(cp_store, pod_refs)
+{
+    struct cp_store *s = cp_store_create();
+    struct recorder r = { 0 };
+    enum cp_resource agr = CP_RESOURCE_ADDRESS_GROUPS;
+    struct cp_pod_ref *ref = cp_store_pod_ref(s, "ns", "a");
+    struct cp_member a = member("ns", "a", "n1", 1);
+    struct cp_member b = member("ns", "b", "n1", 2);
+    uint32_t n1[] = { cp_store_node_id(s, "n1") };
+
+    cr_assert_not_null(cp_store_watch(s, agr, "n1", record, ended, &r));
+    recorder_clear(&r);
+    a.pod_ref = ref;
+    struct cp_member both[] = { a, b };
+    struct cp_group_update up = {
+        .added = both, .n_added = 2, .set_span = true, .span = n1,
+        .n_span = 1,
+    };
+    cp_store_update_group(s, agr, "g", &up);
+    cr_assert_eq(r.n, 1);
+    cr_assert_eq(r.events[0]->address_group->n_group_members, 2);
+    recorder_clear(&r);
+
+    /* Re-adding "ns/a" by name with the same content changes nothing. */
+    struct cp_member a_by_name = member("ns", "a", "n1", 1);
+    struct cp_group_update same = { .added = &a_by_name, .n_added = 1 };
+    cp_store_update_group(s, agr, "g", &same);
+    cr_assert_eq(r.n, 0);
+
+    /* Removing it by name removes the member added by reference. */
+    struct cp_group_update rm = { .removed = &a_by_name, .n_removed = 1 };
+    cp_store_update_group(s, agr, "g", &rm);
+    cr_assert_eq(r.n, 1);
+    cr_assert_eq(r.events[0]->address_group_patch
+                 ->n_removed_group_members, 1);
+    cr_assert_str_eq(r.events[0]->address_group_patch
+                     ->removed_group_members[0]->pod->name, "a");
+    recorder_clear(&r);
+
+    /* The reference outlives the member; removing by reference works. */
+    struct cp_group_update readd = { .added = &a, .n_added = 1 };
+    cp_store_update_group(s, agr, "g", &readd);
+    cr_assert_eq(r.n, 1);
+    recorder_clear(&r);
+    struct cp_member a_ref = { .pod_ref = ref };
+    a_ref.pod_namespace = "other";   /* ignored: the reference wins */
+    a_ref.pod_name = "other";
+    struct cp_group_update rm_ref = { .removed = &a_ref, .n_removed = 1 };
+    cp_store_update_group(s, agr, "g", &rm_ref);
+    cr_assert_eq(r.n, 1);
+    cr_assert_str_eq(r.events[0]->address_group_patch
+                     ->removed_group_members[0]->pod->name, "a");
+    recorder_clear(&r);
+    cp_store_pod_unref(s, ref);
+    cp_store_destroy(s);
+}
+
 Test(cp_store, refused_frame_ends_watch)
 {
     struct cp_store *s = cp_store_create();
