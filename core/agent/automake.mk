@@ -10,14 +10,19 @@ core_agent_libantrea_agent_la_SOURCES = \
 	core/agent/datapath.c core/agent/datapath.h \
 	core/agent/gateway.c core/agent/gateway.h \
 	core/agent/peers.c core/agent/peers.h \
-	core/agent/pod-network.c core/agent/pod-network.h
+	core/agent/pod-network.c core/agent/pod-network.h \
+	core/agent/policy-bridge.c core/agent/policy-bridge.h \
+	core/agent/policy-controller.c core/agent/policy-controller.h
 core_agent_libantrea_agent_la_CPPFLAGS = $(AM_CPPFLAGS) \
-	-I$(top_srcdir)/core/agent -I$(top_srcdir)/core/lib/ovs
+	-I$(top_srcdir)/core/agent -I$(top_srcdir)/core/lib/ovs \
+	$(CP_PROTO_CPPFLAGS)
 core_agent_libantrea_agent_la_CFLAGS = $(AM_CFLAGS) $(K8S_CFLAGS) \
 	$(NL_CFLAGS)
+$(core_agent_libantrea_agent_la_OBJECTS): core/proto/controlplane.pb-c.h
 
 # What a program links to use the datapath (then $(OVS_SHIM_LDADD)).
-AGENT_LIBS = core/agent/libantrea-agent.la core/agent/libantrea-pipeline.la \
+AGENT_LIBS = core/agent/libantrea-agent.la core/agent/libantrea-policy.la \
+	$(CP_WATCH_LIBS) core/agent/libantrea-pipeline.la \
 	$(K8S_LIBS) $(NET_LIBS) core/lib/libantrea-cni.la $(CORE_LIBS) \
 	$(JANSSON_LIBS)
 

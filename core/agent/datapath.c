@@ -33,6 +33,7 @@
 #include "peers.h"
 #include "plugin-loader.h"
 #include "pod-network.h"
+#include "policy-controller.h"
 #include "util.h"
 
 LOG_DEFINE_THIS_MODULE(datapath);
@@ -52,7 +53,12 @@ struct datapath {
     struct pod_network *pods;       /* local Pods */
     struct cni_server *cni;         /* CNI server */
     struct peers *peers;            /* peer Nodes */
+    struct policy_controller *policy; /* NetworkPolicy flows */
+    bool peers_synced;              /* the first Node list is applied */
+    bool resync_done;               /* older rounds' flows are deleted */
 };
+
+static void finish_resync(struct datapath *);
 
 static void
 datapath_run(void *dp_)
@@ -60,6 +66,11 @@ datapath_run(void *dp_)
     struct datapath *dp = dp_;
     bridge_run(dp->bridge);
     cni_server_run(dp->cni);
+    policy_controller_run(dp->policy);
+    if (!dp->resync_done && dp->peers_synced
+        && policy_controller_is_synced(dp->policy)) {
+        finish_resync(dp);
+    }
 }
 
 static void
@@ -70,18 +81,31 @@ datapath_wait(void *dp_)
     cni_server_wait(dp->cni);
 }
 
-/* Called once the first Node list is applied: every object of this run
- * has been declared, so older rounds' flows can go. */
+/* Deletes the flows of older rounds once this round has declared all of
+ * its own: the peers' and the NetworkPolicies' (so that neither
+ * connectivity nor enforcement has a gap across an agent restart). */
 static void
-peers_synced(void *dp_)
+finish_resync(struct datapath *dp)
 {
-    struct datapath *dp = dp_;
     char *error = NULL;
     if (bridge_commit(dp->bridge, &error)
         || bridge_finish_resync(dp->bridge, &error)) {
         LOG_WARN("resync: %s", error);
     }
     free(error);
+    dp->resync_done = true;
+}
+
+/* Called once the first Node list is applied: every object of this run
+ * has been declared, so older rounds' flows can go. */
+static void
+peers_synced(void *dp_)
+{
+    struct datapath *dp = dp_;
+    dp->peers_synced = true;
+    if (!dp->resync_done && policy_controller_is_synced(dp->policy)) {
+        finish_resync(dp);
+    }
 }
 
 /* Returns the ops of the module in 'slot', and its state in '*statep';
@@ -230,6 +254,28 @@ datapath_start(const struct agent_config *cfg,
         }
     }
 
+    /* NetworkPolicy: the controller's API, if the agent is told where it
+     * is; before the Pods, which it must know from the start. */
+    struct k8s_config *antrea_cfg = NULL;
+    if (cfg->antrea_client_connection.kubeconfig[0]) {
+        antrea_cfg = k8s_config_load(cfg->antrea_client_connection.kubeconfig,
+                                     errorp);
+        if (!antrea_cfg) {
+            error = EINVAL;
+            goto fail;
+        }
+    } else {
+        LOG_WARN("antreaClientConnection.kubeconfig is empty: the agent "
+                 "does not reach the Antrea controller and enforces no "
+                 "NetworkPolicy");
+    }
+    error = policy_controller_create(loop, dp->bridge, antrea_cfg,
+                                     dp->node.name, &dp->policy, errorp);
+    k8s_config_destroy(antrea_cfg);
+    if (error) {
+        goto fail;
+    }
+
     /* Local Pods, then the flows of this round for the Node and them. */
     struct pod_network_options popts = {
         .bridge = dp->bridge,
@@ -238,6 +284,9 @@ datapath_start(const struct agent_config *cfg,
         .mtu = mtu,
         .tx_csum_off = (cfg->disable_tx_checksum_offload
                         || !strcmp(cfg->ovs_datapath_type, "netdev")),
+        .pod_added = policy_controller_pod_added,
+        .pod_removed = policy_controller_pod_removed,
+        .pod_aux = dp->policy,
     };
     error = pod_network_create(&popts, &dp->pods, errorp);
     if (!error) {
@@ -304,6 +353,7 @@ datapath_stop(struct datapath *dp)
         peers_destroy(dp->peers);
         cni_server_destroy(dp->cni);
         pod_network_destroy(dp->pods);
+        policy_controller_destroy(dp->policy);
         bridge_close(dp->bridge);
         agent_node_destroy(&dp->node);
         k8s_client_destroy(dp->client);

@@ -207,6 +207,10 @@ main(int argc, char *argv[])
         goto out;
     }
 
+    /* A peer closing a connection (the controller's TLS stream, a CNI
+     * client) must be an EPIPE on that connection, not the agent's end. */
+    signal(SIGPIPE, SIG_IGN);
+
     static const int stop_signals[] = { SIGINT, SIGTERM };
     int error = event_loop_catch_signals(loop, stop_signals,
                                          ARRAY_SIZE(stop_signals));

@@ -2,14 +2,15 @@
 #
 # The agent's NetworkPolicy enforcement (issue 5): the policy cache fed by
 # the control-plane watch (policy-cache), rules to conjunctive flows
-# (policy-flows, pure), the reconciler that keeps the bridge's policy
-# flows (policy-reconciler) and its sink for the agent's bridge
-# (policy-bridge).  A convenience library the agent links (POLICY_LIBS);
+# (policy-flows, pure) and the reconciler that keeps the bridge's policy
+# flows (policy-reconciler); its sink for the agent's bridge
+# (policy-bridge) and the agent's policy controller (policy-controller)
+# are in the agent's own library (automake.mk).  A convenience library the
+# agent links (POLICY_LIBS);
 # docs/ovs-pipeline.md, section "NetworkPolicy", describes the flows.
 
 noinst_LTLIBRARIES += core/agent/libantrea-policy.la
 core_agent_libantrea_policy_la_SOURCES = \
-	core/agent/policy-bridge.c core/agent/policy-bridge.h \
 	core/agent/policy-cache.c core/agent/policy-cache.h \
 	core/agent/policy-flows.c core/agent/policy-flows.h \
 	core/agent/policy-map.c core/agent/policy-map.h \
@@ -21,8 +22,7 @@ core_agent_libantrea_policy_la_LIBADD = core/proto/libantrea-cp-proto.la \
 	$(PROTOBUF_C_LIBS)
 $(core_agent_libantrea_policy_la_OBJECTS): core/proto/controlplane.pb-c.h
 
-# What a program links to use the policy code (the agent also links
-# AGENT_LIBS for policy-bridge's bridge functions).
+# What a program links to use the policy code.
 POLICY_LIBS = core/agent/libantrea-policy.la core/agent/libantrea-pipeline.la \
 	$(CORE_LIBS)
 

@@ -158,6 +158,10 @@ pod_insert(struct pod_network *pn, struct pod *pod)
                               sizeof *pn->pods);
     }
     pn->pods[pn->n_pods++] = pod;
+    if (pn->opts.pod_added) {
+        pn->opts.pod_added(pn->opts.pod_aux, pod->namespace, pod->name,
+                           pod->ofport, &pod->address.ip);
+    }
 }
 
 static void
@@ -166,6 +170,10 @@ pod_remove(struct pod_network *pn, struct pod *pod)
     for (size_t i = 0; i < pn->n_pods; i++) {
         if (pn->pods[i] == pod) {
             pn->pods[i] = pn->pods[--pn->n_pods];
+            if (pn->opts.pod_removed) {
+                pn->opts.pod_removed(pn->opts.pod_aux, pod->namespace,
+                                     pod->name);
+            }
             return;
         }
     }

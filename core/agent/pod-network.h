@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct antrea_ip;
 struct antrea_ipam_ops;
 struct bridge;
 struct cni_server_handler;
@@ -45,6 +46,14 @@ struct pod_network_options {
     uint32_t mtu;                       /* Pod interface MTU */
     bool tx_csum_off;                   /* turn TX checksum offload off
                                            on the Pod's end */
+
+    /* Told when a Pod joins the local table (its flows are installed, or
+     * it was restored at start) and when it leaves it: NetworkPolicy
+     * needs each Pod's port and address.  Either may be NULL. */
+    void (*pod_added)(void *aux, const char *namespace, const char *name,
+                      uint32_t ofport, const struct antrea_ip *ip);
+    void (*pod_removed)(void *aux, const char *namespace, const char *name);
+    void *pod_aux;                      /* their 'aux' */
 };
 
 struct pod_network;
