@@ -382,6 +382,13 @@ api_tls_load(const char *cert_file, const char *key_file,
 int
 api_tls_write_pem(const char *file, const char *pem, char **errorp)
 {
+    return api_tls_write_file(file, pem, 0644, errorp);
+}
+
+int
+api_tls_write_file(const char *file, const char *pem, mode_t mode,
+                   char **errorp)
+{
     char *tmp = xasprintf("%s.tmp", file);
     size_t size = strlen(pem);
     int error = 0;
@@ -397,7 +404,7 @@ api_tls_write_pem(const char *file, const char *pem, char **errorp)
         if (fclose(stream) && !error) {
             error = errno;
         }
-        if (!error && chmod(tmp, 0644)) {
+        if (!error && chmod(tmp, mode)) {
             error = errno;
         }
         if (!error && rename(tmp, file)) {

@@ -15,6 +15,7 @@
 #define API_TLS_H 1
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Returns the GnuTLS priority string for 'min_version' ("" or one of
  * VersionTLS10, VersionTLS11, VersionTLS12, VersionTLS13) and
@@ -44,6 +45,10 @@ int api_tls_load(const char *cert_file, const char *key_file,
  * 0644: a certificate is public).  Returns 0 or a positive errno value
  * with a malloc'd message in '*errorp'. */
 int api_tls_write_pem(const char *file, const char *pem, char **errorp);
+
+/* The same with file mode 'mode' (0600 for a key). */
+int api_tls_write_file(const char *file, const char *pem, mode_t mode,
+                       char **errorp);
 
 /* Adds every address of this host's interfaces (IPv4 and IPv6, except
  * link-local IPv6) to the array '*namesp' of '*n_namesp' malloc'd names

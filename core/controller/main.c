@@ -13,12 +13,14 @@
 
 #include <config.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +45,15 @@ LOG_DEFINE_THIS_MODULE(controller);
  * false (the Secret antrea-controller-tls). */
 #define DEFAULT_TLS_DIR "/var/run/antrea/antrea-controller-tls"
 
+/* Where a self-signed certificate is kept across restarts (Antrea's
+ * selfSignedCertDir), so that agents that trust it keep trusting the
+ * restarted controller. */
+#define DEFAULT_SELF_SIGNED_DIR "/var/run/antrea/antrea-controller-self-signed"
+
+/* A kept self-signed certificate older than this is made anew (they are
+ * valid for a year). */
+#define SELF_SIGNED_MAX_AGE (300 * 24 * 3600)
+
 /* Parsed command line. */
 struct controller_options {
     const char *config_file;    /* --config, or NULL for all defaults */
@@ -51,6 +62,7 @@ struct controller_options {
     const char *tls_cert_file;  /* --tls-cert-file */
     const char *tls_key_file;   /* --tls-key-file */
     const char *ca_cert_out;    /* --ca-cert-out, or NULL */
+    const char *self_signed_dir; /* --self-signed-cert-dir */
     const char **tls_sans;      /* --tls-san values */
     size_t n_tls_sans;          /* elements in 'tls_sans' */
     size_t allocated_tls_sans;  /* capacity of 'tls_sans' */
@@ -95,6 +107,10 @@ usage(FILE *stream)
             "  --ca-cert-out FILE   write the self-signed certificate (the "
             "agents'\n"
             "                       CA) to FILE\n"
+            "  --self-signed-cert-dir DIR  keeps the self-signed "
+            "certificate across\n"
+            "                       restarts (default "
+            DEFAULT_SELF_SIGNED_DIR ")\n"
             "  --tls-san NAME       one more DNS name or IP for the "
             "self-signed\n"
             "                       certificate (repeatable)\n"
@@ -110,7 +126,7 @@ parse_options(int argc, char *argv[], struct controller_options *opts)
     enum {
         OPT_CONFIG = 256, OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_VERSION,
         OPT_HELP, OPT_BIND_ADDRESS, OPT_TLS_CERT_FILE, OPT_TLS_KEY_FILE,
-        OPT_CA_CERT_OUT, OPT_TLS_SAN,
+        OPT_CA_CERT_OUT, OPT_TLS_SAN, OPT_SELF_SIGNED_DIR,
     };
     static const struct option long_options[] = {
         { "config", required_argument, NULL, OPT_CONFIG },
@@ -120,6 +136,8 @@ parse_options(int argc, char *argv[], struct controller_options *opts)
         { "tls-key-file", required_argument, NULL, OPT_TLS_KEY_FILE },
         { "ca-cert-out", required_argument, NULL, OPT_CA_CERT_OUT },
         { "tls-san", required_argument, NULL, OPT_TLS_SAN },
+        { "self-signed-cert-dir", required_argument, NULL,
+          OPT_SELF_SIGNED_DIR },
         { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
         { "version", no_argument, NULL, OPT_VERSION },
         { "help", no_argument, NULL, OPT_HELP },
@@ -129,6 +147,7 @@ parse_options(int argc, char *argv[], struct controller_options *opts)
     memset(opts, 0, sizeof *opts);
     opts->tls_cert_file = DEFAULT_TLS_DIR "/tls.crt";
     opts->tls_key_file = DEFAULT_TLS_DIR "/tls.key";
+    opts->self_signed_dir = DEFAULT_SELF_SIGNED_DIR;
     for (;;) {
         int c = getopt_long(argc, argv, "", long_options, NULL);
         if (c == -1) {
@@ -152,6 +171,9 @@ parse_options(int argc, char *argv[], struct controller_options *opts)
             break;
         case OPT_CA_CERT_OUT:
             opts->ca_cert_out = optarg;
+            break;
+        case OPT_SELF_SIGNED_DIR:
+            opts->self_signed_dir = optarg;
             break;
         case OPT_TLS_SAN:
             if (opts->n_tls_sans >= opts->allocated_tls_sans) {
@@ -406,6 +428,86 @@ controller_run(void *c_)
     }
 }
 
+/* Returns the names of a self-signed certificate as one string, one name
+ * per line (what 'dir'/names records). */
+static char *
+join_names(const char *const *names, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++) {
+        len += strlen(names[i]) + 1;
+    }
+    char *s = xmalloc(len);
+    char *p = s;
+    for (size_t i = 0; i < n; i++) {
+        p = stpcpy(stpcpy(p, names[i]), "\n");
+    }
+    *p = '\0';
+    return s;
+}
+
+/* Stores in '*certp' and '*keyp' the self-signed certificate kept in 'dir'
+ * if it was made for exactly 'names' and is younger than
+ * SELF_SIGNED_MAX_AGE, else a new one, which it keeps there (the key mode
+ * 0600).  A directory that cannot be written only costs the next restart
+ * a new certificate (logged).  Returns 0 or an errno value with a
+ * message. */
+static int
+self_signed_load_or_generate(const char *dir, const char *const *names,
+                             size_t n, char **certp, char **keyp,
+                             char **errorp)
+{
+    char *cert_file = xasprintf("%s/tls.crt", dir);
+    char *key_file = xasprintf("%s/tls.key", dir);
+    char *names_file = xasprintf("%s/names", dir);
+    char *want = join_names(names, n);
+    char *have = NULL;
+    size_t have_size;
+    char *error = NULL;
+    struct stat st;
+    int retval;
+
+    if (!stat(cert_file, &st) && time(NULL) - st.st_mtime
+        < SELF_SIGNED_MAX_AGE
+        && !k8s_config_read_file(names_file, 65536, &have, &have_size)
+        && !strcmp(have, want)
+        && !api_tls_load(cert_file, key_file, certp, keyp, &error)) {
+        LOG_INFO("self-signed certificate from %s (made for the same names "
+                 "%.0f days ago)", dir,
+                 difftime(time(NULL), st.st_mtime) / 86400.0);
+        retval = 0;
+        goto out;
+    }
+    free(error);
+    error = NULL;
+
+    retval = api_tls_generate(names, n, certp, keyp, errorp);
+    if (retval) {
+        goto out;
+    }
+    if (mkdir(dir, 0700) && errno != EEXIST) {
+        error = xasprintf("creating %s: %s", dir, strerror(errno));
+    }
+    if (error
+        || api_tls_write_file(key_file, *keyp, 0600, &error)
+        || api_tls_write_file(cert_file, *certp, 0644, &error)
+        || api_tls_write_file(names_file, want, 0644, &error)) {
+        LOG_WARN("self-signed certificate not kept (a restart makes a new "
+                 "one): %s", error);
+    } else {
+        LOG_INFO("self-signed certificate made and kept in %s", dir);
+    }
+
+out:
+    free(error);
+    free(have);
+    free(want);
+    free(names_file);
+    free(key_file);
+    free(cert_file);
+    return retval;
+}
+
 /* Prepares the API server's certificate and key per 'cfg' and 'opts' into
  * '*certp' and '*keyp'.  Returns 0 or an errno value, having logged why. */
 static int
@@ -449,8 +551,9 @@ prepare_tls(const struct controller_config *cfg,
         names[n++] = xstrdup(name);
     }
     api_tls_add_host_addresses(&names, &n, &allocated);
-    retval = api_tls_generate((const char *const *) names, n, certp, keyp,
-                              &error);
+    retval = self_signed_load_or_generate(opts->self_signed_dir,
+                                          (const char *const *) names, n,
+                                          certp, keyp, &error);
     for (size_t i = 0; i < n; i++) {
         free(names[i]);
     }

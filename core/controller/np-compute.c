@@ -181,6 +181,9 @@ struct np_engine {
     struct ptr_set dead_pods;   /* deleted Pods to free at the flush */
     struct arena arena;         /* for the NetworkPolicy message being
                                    written */
+    struct label_selector *all_namespaces; /* the empty selector: the
+                                              all-Pods AddressGroup of
+                                              egress named ports */
 };
 
 /* Node sets. */
@@ -972,6 +975,32 @@ policy_group(struct np_engine *e, const char *ns_name,
     return g;
 }
 
+/* Returns true if egress rule 'rule' has no peers but names a port: "to
+ * everyone" then needs the AddressGroup of every Pod, because a named port
+ * exists only on Pods and is resolved per destination Pod (Antrea's
+ * matchAllPodsPeer).  Ingress needs nothing: the applied-to Pods resolve
+ * their own named ports. */
+static bool
+rule_needs_all_pods(const struct k8s_np_rule *rule, bool in)
+{
+    if (in || rule->n_peers) {
+        return false;
+    }
+    for (size_t i = 0; i < rule->n_ports; i++) {
+        if (rule->ports[i].has_port && rule->ports[i].port_name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Returns the AddressGroup of every Pod in every Namespace. */
+static struct group *
+all_pods_group(struct np_engine *e, const char *ns_name)
+{
+    return policy_group(e, ns_name, NULL, e->all_namespaces);
+}
+
 /* Adds 'g' to the unique AddressGroups of 'p'. */
 static void
 policy_add_ag(struct policy *p, struct group *g, size_t *allocated)
@@ -1006,6 +1035,9 @@ policy_attach(struct np_engine *e, struct policy *p)
         const struct k8s_np_rule *rules = in ? np->ingress : np->egress;
         size_t n_rules = in ? np->n_ingress : np->n_egress;
         for (size_t i = 0; i < n_rules; i++) {
+            if (rule_needs_all_pods(&rules[i], in)) {
+                policy_add_ag(p, all_pods_group(e, np->ns), &allocated);
+            }
             for (size_t j = 0; j < rules[i].n_peers; j++) {
                 const struct k8s_np_peer *peer = &rules[i].peers[j];
                 if (!peer->has_ip_block) {
@@ -1398,6 +1430,17 @@ rule_msg(struct np_engine *e, const struct policy *p,
                                        * sizeof *peer->address_groups);
     peer->ip_blocks = arena_alloc(a, (rule->n_peers + 1)
                                   * sizeof *peer->ip_blocks);
+    if (rule_needs_all_pods(rule, in)) {
+        /* Everyone: every address (numeric ports) and every Pod (named
+         * ports, resolved per Pod by the agent). */
+        static const struct k8s_ipnet any = { .ip = { .len = 4 } };
+        AntreaCp__IPBlock *b = arena_alloc(a, sizeof *b);
+        antrea_cp__ipblock__init(b);
+        b->cidr = ipnet_msg(a, &any);
+        peer->ip_blocks[peer->n_ip_blocks++] = b;
+        peer->address_groups[peer->n_address_groups++]
+            = all_pods_group(e, p->obj->ns)->uuid;
+    }
     for (size_t i = 0; i < rule->n_peers; i++) {
         const struct k8s_np_peer *kp = &rule->peers[i];
         if (kp->has_ip_block) {
@@ -1589,6 +1632,17 @@ np_engine_create(struct cp_store *store, np_invalid_func *invalid,
     e->store = store;
     e->invalid = invalid;
     e->aux = aux;
+
+    json_t *empty = json_object();
+    char *error = NULL;
+    e->all_namespaces = label_selector_from_json(empty, "namespaceSelector",
+                                                 &error);
+    if (!e->all_namespaces) {
+        /* The empty selector cannot be invalid: only allocation fails. */
+        free(error);
+        out_of_memory();
+    }
+    json_decref(empty);
     return e;
 }
 
@@ -1657,6 +1711,7 @@ np_engine_destroy(struct np_engine *e)
     ptr_set_destroy(&e->dirty_groups);
     ptr_set_destroy(&e->dirty_policies);
     arena_destroy(&e->arena);
+    label_selector_destroy(e->all_namespaces);
     free(e);
 }
 

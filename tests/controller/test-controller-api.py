@@ -19,7 +19,8 @@ HTTPS verified against that certificate:
   and its AddressGroup; lists filtered by nodeName hold the Node's
   objects and nothing for another Node;
 - with the kube-apiserver gone, a token not seen before gets 503;
-- SIGTERM stops the controller cleanly (exit 0).
+- SIGTERM stops the controller cleanly (exit 0); started again, it
+  serves the same self-signed certificate (kept in --self-signed-cert-dir).
 
 Root only, with the kube binaries (exit 77 otherwise); everything made is
 removed at the end.  Environment: abs_top_builddir, abs_top_srcdir, and
@@ -234,8 +235,9 @@ def body(run):
                     "tlsMinVersion: VersionTLS12\n")
     ca = run / "ca.crt"
     wrapper = os.environ.get("ATEST_WRAPPER", "").split()
-    h.start("controller", wrapper + [str(CONTROLLER), "--config", str(conf),
-                                     "--ca-cert-out", str(ca)],
+    argv = wrapper + [str(CONTROLLER), "--config", str(conf),
+                      "--self-signed-cert-dir", str(run / "self-signed")]
+    h.start("controller", argv + ["--ca-cert-out", str(ca)],
             log=run / "controller.log")
     wait_for(lambda: ca.exists(), "the controller's certificate", BOUND)
     api = Api(ca)
@@ -376,6 +378,18 @@ def body(run):
     log = (run / "controller.log").read_text()
     check("the log says what it serves where",
           f":{PORT}" in log and "serving" in log, log[-500:])
+
+    # A restarted controller keeps its self-signed certificate, so agents
+    # that trust it keep trusting it.  (The kube-apiserver is gone: the
+    # controller starts, writes the certificate, and waits to sync.)
+    ca2 = run / "ca-after-restart.crt"
+    h.start("controller", argv + ["--ca-cert-out", str(ca2)],
+            log=run / "controller.log")
+    wait_for(lambda: ca2.exists(), "the restarted controller's certificate",
+             BOUND)
+    h.stop("controller")
+    check("a restart keeps the self-signed certificate",
+          ca2.read_bytes() == ca.read_bytes(), "the certificate changed")
 
 
 if __name__ == "__main__":

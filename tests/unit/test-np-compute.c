@@ -551,6 +551,65 @@ Test(np_compute, peers_and_shared_groups)
     fixture_destroy(&f);
 }
 
+/* An egress rule to everyone on a named port needs the AddressGroup of
+ * every Pod (the agent resolves the port per destination Pod) plus
+ * 0.0.0.0/0 for its numeric ports; to everyone on numeric ports only it
+ * needs no group; ingress from everyone never does. */
+Test(np_compute, egress_named_port_to_everyone)
+{
+    struct fixture f;
+
+    fixture_init(&f);
+    set_ns(&f, "x", "{\"ns\":\"x\"}");
+    set_ns(&f, "y", "{\"ns\":\"y\"}");
+    set_pod(&f, "x", "a", "{\"pod\":\"a\"}", "n1", "10.0.0.1");
+    set_pod(&f, "y", "b", "{\"pod\":\"b\"}", "n2", "10.0.0.2");
+    cr_assert(set_np(&f, "x", "named", "{\"podSelector\":{},"
+                     "\"policyTypes\":[\"Egress\"],\"egress\":[{\"ports\":["
+                     "{\"port\":\"http\"},{\"protocol\":\"UDP\","
+                     "\"port\":53}]}]}"));
+    cr_assert(set_np(&f, "x", "numeric", "{\"podSelector\":{},"
+                     "\"policyTypes\":[\"Egress\",\"Ingress\"],"
+                     "\"ingress\":[{\"ports\":[{\"port\":\"http\"}]}],"
+                     "\"egress\":[{\"ports\":[{\"port\":80}]}]}"));
+    np_engine_flush(f.e);
+
+    AntreaCp__NetworkPolicy *np = get_np(&f, "uid-named");
+    cr_assert_not_null(np);
+    cr_assert_eq(np->n_rules, 1);
+    const AntreaCp__NetworkPolicyPeer *to = np->rules[0]->to;
+    cr_assert_eq(to->n_address_groups, 1);
+    cr_assert_eq(to->n_ip_blocks, 1);
+    cr_assert_eq(to->ip_blocks[0]->cidr->prefix_length, 0);
+    cr_assert_eq(to->ip_blocks[0]->cidr->ip.len, 4);
+    AntreaCp__AddressGroup *g = get_group(&f, CP_RESOURCE_ADDRESS_GROUPS,
+                                          to->address_groups[0], NULL);
+    cr_assert_not_null(g);
+    cr_assert_eq(g->n_group_members, 2);
+    cr_assert(has_member(g, "x", "a"));
+    cr_assert(has_member(g, "y", "b"));
+    antrea_cp__address_group__free_unpacked(g, NULL);
+    antrea_cp__network_policy__free_unpacked(np, NULL);
+
+    np = get_np(&f, "uid-numeric");
+    cr_assert_not_null(np);
+    cr_assert_eq(np->n_rules, 2);
+    for (size_t i = 0; i < np->n_rules; i++) {
+        const AntreaCp__NetworkPolicyPeer *peer
+            = np->rules[i]->direction == ANTREA_CP__DIRECTION__IN
+              ? np->rules[i]->from : np->rules[i]->to;
+        cr_assert_eq(peer->n_address_groups, 0);
+        cr_assert_eq(peer->n_ip_blocks, 0);
+    }
+    antrea_cp__network_policy__free_unpacked(np, NULL);
+
+    /* The group goes with the last policy that needs it. */
+    np_engine_delete_policy(f.e, "x", "named");
+    np_engine_flush(f.e);
+    cr_assert_eq(cp_store_count(f.store, CP_RESOURCE_ADDRESS_GROUPS), 0);
+    fixture_destroy(&f);
+}
+
 Test(np_compute, incremental_events)
 {
     struct fixture f;

@@ -550,6 +550,8 @@ selfSignedCert: true
                            "--config", str(p["config"]),
                            "--bind-address", CONTROL_PLANE_IP,
                            "--tls-san", CONTROL_PLANE_IP,
+                           "--self-signed-cert-dir",
+                           str(p["dir"] / "self-signed"),
                            "--ca-cert-out", str(p["ca"])],
                           pid_file=p["pid_file"], log_file=p["log"],
                           netns=CONTROL_PLANE_NS,
