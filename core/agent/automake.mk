@@ -55,3 +55,12 @@ EXTRA_DIST += tests/agent/agent_harness.py
 # "atest-conc-<pid>*"; same skip rules.
 TESTS += tests/agent/test-cni-concurrent.py
 EXTRA_DIST += tests/agent/test-cni-concurrent.py
+
+# Integration tests of CNI GC (spec 1.1 valid-attachments), of restart
+# reconciliation (Pods gone while the agent was down, an agent killed
+# mid-ADD) and of a burst of ADDs exhausting the podCIDR; the same real
+# daemons in namespaces of their own; same skip rules.
+TESTS += tests/agent/test-cni-gc.py tests/agent/test-agent-reconcile.py \
+	tests/agent/test-cni-burst-exhaustion.py
+EXTRA_DIST += tests/agent/test-cni-gc.py tests/agent/test-agent-reconcile.py \
+	tests/agent/test-cni-burst-exhaustion.py

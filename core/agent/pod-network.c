@@ -5,15 +5,22 @@
  * The agent's CNI handler: ADD, DEL and CHECK of Pod interfaces
  * (pod-network.h).
  *
- * ADD is asynchronous and batched.  Its quick steps (IPAM, the veth pair
- * inside the Pod) run in the callback; the ADD then waits in 'adds' and
- * moves through enum add_state in pod_network_run(), which the CNI server
- * calls after dispatching every request that arrived: all queued ports go
- * into one OVSDB transaction, their ofports are read as the OVSDB update
- * notifications bring them, and the flows of all Pods whose ofport is
- * known go into one bundle; each ADD is answered as soon as its own flows
- * are installed.  A Pod that fails is rolled back alone: a transaction or
- * bundle refused for a batch is retried one Pod at a time.
+ * ADD is asynchronous and batched.  The callback only queues the ADD;
+ * it then moves through enum add_state in pod_network_run(), which the
+ * CNI server calls after dispatching every request that arrived: the
+ * addresses of all ADDs waiting for IPAM are allocated in one call (one
+ * state file save for the native module), each veth pair is made by a
+ * worker thread (struct iface_workers; the answer comes back through a
+ * pipe the loop polls), all queued ports go into one OVSDB transaction,
+ * their ofports are read as the OVSDB update notifications bring them,
+ * and the flows of all Pods whose ofport is known go into one bundle;
+ * each ADD is answered as soon as its own flows are installed.  A Pod
+ * that fails is rolled back alone: a transaction or bundle refused for a
+ * batch is retried one Pod at a time.
+ *
+ * DEL, GC and the restart reconciliation release attachments the same
+ * way (release_attachment()); GC and the reconciliation also ask the IPAM
+ * module to release the addresses no Pod accounts for.
  */
 
 #include <config.h>
@@ -21,7 +28,11 @@
 #include "pod-network.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +61,7 @@ struct pod {
     char *container_id;         /* CNI_CONTAINERID */
     char *namespace;            /* K8S_POD_NAMESPACE, "" if unknown */
     char *name;                 /* K8S_POD_NAME, "" if unknown */
+    char *ifname;               /* CNI_IFNAME, the interface in the Pod */
     char host_ifname[POD_IFACE_NAME_SIZE]; /* host end = OVS port name */
     struct antrea_prefix address; /* its address with the prefix length */
     uint8_t mac[6];             /* MAC of its interface in the Pod */
@@ -68,6 +80,9 @@ enum add_step {
 
 /* Where an asynchronous ADD is. */
 enum add_state {
+    ADD_WAIT_IPAM,              /* waits for the next IPAM batch */
+    ADD_IN_WORKER,              /* its veth pair is being made by a
+                                   worker thread */
     ADD_QUEUED,                 /* waits for the next OVSDB transaction */
     ADD_IN_TXN,                 /* its port is in the transaction */
     ADD_WAIT_OFPORT,            /* port in OVSDB, waits for its ofport */
@@ -81,8 +96,19 @@ struct pod_add {
     const struct cni_request_args *args; /* the request's, valid until it
                                             is answered */
     struct antrea_ipam_request ipreq; /* to release the address */
-    struct pod_iface pi;        /* its veth pair */
     struct antrea_ip gateway;   /* the Pod's default gateway */
+
+    /* The veth pair, made by a worker thread (ADD_IN_WORKER): the worker
+     * reads 'ic' (which points to 'routes' and the Pod's address) and
+     * writes 'pi', 'iface_error' and 'iface_message'; the loop's thread
+     * touches none of them until the worker hands the ADD back. */
+    struct pod_iface_config ic; /* what to create */
+    struct pod_iface_route routes[ANTREA_IPAM_MAX_ROUTES]; /* ic.routes */
+    struct pod_iface pi;        /* its veth pair, once made */
+    int iface_error;            /* pod_iface_create()'s answer */
+    char *iface_message;        /* ... and its message, or NULL */
+    struct pod_add *next_job;   /* in the worker queue or done list */
+
     enum add_state state;       /* where it is */
     bool solo;                  /* after a batch failed: alone in its
                                    transaction and bundle */
@@ -102,8 +128,32 @@ struct garp_job {
     long long next;             /* time_msec() of the next one */
 };
 
+/* The worker threads that create veth pairs (pod_iface_create() takes a
+ * few milliseconds of netlink round trips and namespace switches), so
+ * that the veths of a burst of ADDs are made at once while the loop's
+ * thread goes on with IPAM, OVSDB and flows.  A worker takes ADDs from
+ * 'queue' and puts them on 'done', then writes a byte into 'wake_fds[1]'
+ * so that the loop's poll wakes up. */
+struct iface_workers {
+    pthread_t *threads;         /* 'n_threads' workers */
+    size_t n_threads;           /* number of 'threads' started */
+    pthread_mutex_t mutex;      /* guards the members below */
+    pthread_cond_t cond;        /* signalled when 'queue' grows or
+                                   'stopping' is set */
+    struct pod_add *queue;      /* ADDs to work on, FIFO via 'tail' */
+    struct pod_add **tail;      /* where the next queued ADD goes */
+    struct pod_add *done;       /* ADDs worked on, for the loop */
+    bool stopping;              /* workers must exit */
+    int wake_fds[2];            /* pipe: workers write, the loop reads */
+};
+
+/* How many veth workers; more than the cores, because a worker mostly
+ * waits for the kernel. */
+#define N_IFACE_WORKERS 4
+
 struct pod_network {
     struct pod_network_options opts; /* as created */
+    struct iface_workers workers; /* veth creation threads */
     struct pod **pods;          /* 'n_pods' local Pods */
     size_t n_pods;              /* number of 'pods' */
     size_t allocated_pods;      /* capacity of 'pods' */
@@ -120,6 +170,8 @@ struct pod_network {
 
 static void pod_add_fail(struct pod_network *, struct pod_add *,
                          enum add_step, char *error);
+static int iface_workers_start(struct iface_workers *, char **errorp);
+static void iface_workers_stop(struct iface_workers *);
 
 /* How long an ADD waits for ovs-vswitchd to give its port an ofport. */
 #define OFPORT_TIMEOUT_MS 10000
@@ -146,6 +198,7 @@ pod_free(struct pod *pod)
         free(pod->container_id);
         free(pod->namespace);
         free(pod->name);
+        free(pod->ifname);
         free(pod);
     }
 }
@@ -216,6 +269,24 @@ parse_mac(const char *s, uint8_t mac[6])
                        &mac[2], &mac[3], &mac[4], &mac[5]) == 6;
 }
 
+/* Returns the Pod's interface name recorded in external_ids 'ids'
+ * ("if-dev"); ports made before it was recorded had the runtime's usual
+ * "eth0". */
+static const char *
+port_ifname(const struct aovs_smap *ids)
+{
+    const char *ifname = aovs_smap_get(ids, "if-dev");
+    return ifname && ifname[0] ? ifname : "eth0";
+}
+
+/* Returns true if OVSDB port 'port' is a Pod's (antrea-type=container). */
+static bool
+port_is_pod(const struct aovs_port *port)
+{
+    const char *type = aovs_smap_get(&port->external_ids, "antrea-type");
+    return type && !strcmp(type, "container");
+}
+
 /* Rebuilds the Pod of OVSDB port 'port', or returns NULL (with a reason
  * logged) if the port does not describe a usable Pod. */
 static struct pod *
@@ -246,14 +317,77 @@ pod_from_port(struct pod_network *pn, const struct aovs_port *port)
     const char *name = aovs_smap_get(ids, "pod-name");
     pod->namespace = xstrdup(ns ? ns : "");
     pod->name = xstrdup(name ? name : "");
+    pod->ifname = xstrdup(port_ifname(ids));
     strcpy(pod->host_ifname, port->name);
     pod->ofport = port->ofport;
     pod->object = bridge_new_object(pn->opts.bridge);
     return pod;
 }
 
-/* Restores the Pods recorded in OVSDB.  A port whose host interface is
- * gone (the Pod went away while the agent was down) is deleted. */
+/* Releases the IPAM address of container 'container_id' interface
+ * 'ifname' (Pod 'namespace'/'name', any of them may be NULL) found by the
+ * restart reconciliation, which has no CNI request: the module gets no
+ * network configuration (native needs none; host-local cannot release
+ * without one, and says so).  Logs a failure; returns true on success. */
+static bool
+restore_release_address(struct pod_network *pn, const char *container_id,
+                        const char *ifname, const char *namespace,
+                        const char *name)
+{
+    const struct pipeline_node_config *node
+        = bridge_node_config(pn->opts.bridge);
+    struct antrea_ipam_request req = {
+        .size = sizeof req,
+        .container_id = container_id,
+        .ifname = ifname,
+        .pod_namespace = namespace,
+        .pod_name = name,
+        .subnet = node->pod_cidr,
+        .gateway = node->gateway_ip,
+    };
+    char msg[ANTREA_ERROR_SIZE] = "";
+    if (pn->opts.ipam->del(pn->opts.ipam_state, &req, msg)) {
+        LOG_WARN("container %s: cannot release its address: %s",
+                 container_id, msg);
+        return false;
+    }
+    return true;
+}
+
+/* Adds 's' to the 'n' strings of '*ids' ('*allocated' capacity). */
+static void
+ids_append(const char ***ids, size_t *n, size_t *allocated, const char *s)
+{
+    if (*n >= *allocated) {
+        *ids = x2nrealloc(*ids, allocated, sizeof **ids);
+    }
+    (*ids)[(*n)++] = s;
+}
+
+/* Asks the IPAM module to release every address whose container is none
+ * of the 'n' in 'ids' (addresses allocated by an ADD that never got its
+ * port, or whose Pod went while nobody was there to DEL it).  Modules
+ * without a gc op keep them.  Returns 0 or the module's errno value with
+ * its reason in 'msg' (ANTREA_ERROR_SIZE bytes). */
+static int
+ipam_gc(struct pod_network *pn, const char *const *ids, size_t n, char *msg)
+{
+    if (!pn->opts.ipam->gc) {
+        LOG_DBG("the IPAM module has no gc: addresses without a Pod stay "
+                "allocated");
+        return 0;
+    }
+    return pn->opts.ipam->gc(pn->opts.ipam_state, ids, n, msg);
+}
+
+/* Restores the Pods recorded in OVSDB and reconciles what changed while
+ * the agent was down.  A port whose host interface is gone (the Pod's
+ * namespace went away, and with it the veth) is deleted and its IPAM
+ * address released.  Then every address that no Pod port in OVSDB
+ * accounts for (an ADD interrupted before its port existed, a Pod gone
+ * unnoticed) is released through the IPAM module's gc.  A port that
+ * exists but cannot be restored keeps its address: its Pod may still run.
+ */
 static int
 restore_pods(struct pod_network *pn, char **errorp)
 {
@@ -265,25 +399,37 @@ restore_pods(struct pod_network *pn, char **errorp)
                             bridge_name(pn->opts.bridge), strerror(error));
         return error;
     }
+    const char **live = NULL;   /* container IDs whose addresses stay */
+    size_t n_live = 0, allocated_live = 0;
     for (size_t i = 0; i < list.n; i++) {
         const struct aovs_port *port = &list.ports[i];
-        const char *type = aovs_smap_get(&port->external_ids, "antrea-type");
-        if (!type || strcmp(type, "container")) {
+        if (!port_is_pod(port)) {
             continue;
         }
+        const struct aovs_smap *ids = &port->external_ids;
+        const char *cid = aovs_smap_get(ids, "container-id");
         struct pod_iface_link link;
         char *msg = NULL;
         if (pod_iface_get_link(NULL, port->name, &link, &msg) == ENODEV) {
-            LOG_INFO("port %s: its interface is gone; deleting the port",
-                     port->name);
+            LOG_INFO("port %s: its interface is gone; deleting the port "
+                     "and releasing its address", port->name);
             free(msg);
+            msg = NULL;
             if (aovs_port_delete(db, port->name, &msg)) {
                 LOG_WARN("%s", msg);
             }
             free(msg);
+            if (cid && cid[0]) {
+                restore_release_address(pn, cid, port_ifname(ids),
+                                        aovs_smap_get(ids, "pod-namespace"),
+                                        aovs_smap_get(ids, "pod-name"));
+            }
             continue;
         }
         free(msg);
+        if (cid) {
+            ids_append(&live, &n_live, &allocated_live, cid);
+        }
         struct pod *pod = pod_from_port(pn, port);
         if (!pod) {
             continue;
@@ -299,6 +445,13 @@ restore_pods(struct pod_network *pn, char **errorp)
                  pod->namespace, pod->name, pod->container_id,
                  pod->host_ifname);
     }
+
+    char msg[ANTREA_ERROR_SIZE] = "";
+    if (ipam_gc(pn, live, n_live, msg)) {
+        /* Not fatal: the addresses stay allocated until the next GC. */
+        LOG_WARN("releasing the addresses of Pods that are gone: %s", msg);
+    }
+    free(live);
     aovs_port_list_destroy(&list);
     *errorp = NULL;
     return 0;
@@ -310,7 +463,11 @@ pod_network_create(const struct pod_network_options *opts,
 {
     struct pod_network *pn = xcalloc(1, sizeof *pn);
     pn->opts = *opts;
+    pn->workers.wake_fds[0] = pn->workers.wake_fds[1] = -1;
     int error = restore_pods(pn, errorp);
+    if (!error) {
+        error = iface_workers_start(&pn->workers, errorp);
+    }
     if (error) {
         pod_network_destroy(pn);
         pn = NULL;
@@ -323,7 +480,9 @@ void
 pod_network_destroy(struct pod_network *pn)
 {
     if (pn) {
-        /* ADDs in progress are undone; their answers go nowhere. */
+        /* ADDs in progress are undone; their answers go nowhere.  The
+         * workers finish the veth they are making first. */
+        iface_workers_stop(&pn->workers);
         aovs_txn_destroy(pn->txn);
         pn->txn = NULL;
         while (pn->n_adds) {
@@ -495,6 +654,7 @@ pod_add_free(struct pod_add *add)
 {
     aovs_smap_destroy(&add->ids);
     aovs_smap_destroy(&add->iface_ids);
+    free(add->iface_message);
     free(add);
 }
 
@@ -512,22 +672,30 @@ pod_add_remove(struct pod_network *pn, struct pod_add *add)
     }
 }
 
-/* Fails ADD 'add': undoes it up to 'step', answers with 'error' (which
- * it frees) and forgets it. */
+/* Fails ADD 'add' with CNI error 'code': undoes it up to 'step', answers
+ * with 'error' (which it frees) and forgets it. */
 static void
-pod_add_fail(struct pod_network *pn, struct pod_add *add,
-             enum add_step step, char *error)
+pod_add_fail_code(struct pod_network *pn, struct pod_add *add,
+                  enum add_step step, int code, char *error)
 {
     struct pod *pod = add->pod;
     LOG_WARN("ADD %s/%s (container %s) failed: %s", pod->namespace,
              pod->name, pod->container_id, error);
     add_rollback(pn, step, pod, &add->ipreq);
-    cni_server_reply_error(add->request, CNI_ERR_CONFIG_INTERFACE_FAILURE,
-                           NULL, "%s", error);
+    cni_server_reply_error(add->request, code, NULL, "%s", error);
     free(error);
     pod_add_remove(pn, add);
     pod_free(pod);
     pod_add_free(add);
+}
+
+/* Fails ADD 'add' with CONFIG_INTERFACE_FAILURE (pod_add_fail_code()). */
+static void
+pod_add_fail(struct pod_network *pn, struct pod_add *add, enum add_step step,
+             char *error)
+{
+    pod_add_fail_code(pn, add, step, CNI_ERR_CONFIG_INTERFACE_FAILURE,
+                      error);
 }
 
 /* Finishes ADD 'add', whose flows are installed: the Pod joins the local
@@ -740,6 +908,310 @@ install_ready(struct pod_network *pn)
     free(error);
 }
 
+/* The veth workers. */
+
+/* A worker thread: makes the veth pairs of the ADDs in 'workers_''s
+ * queue, one at a time, and hands each back to the loop. */
+static void *
+iface_worker_main(void *workers_)
+{
+    struct iface_workers *w = workers_;
+
+    pthread_mutex_lock(&w->mutex);
+    for (;;) {
+        while (!w->queue && !w->stopping) {
+            pthread_cond_wait(&w->cond, &w->mutex);
+        }
+        if (w->stopping) {
+            break;              /* The queue is the destroyer's now. */
+        }
+        struct pod_add *add = w->queue;
+        w->queue = add->next_job;
+        if (!w->queue) {
+            w->tail = &w->queue;
+        }
+        pthread_mutex_unlock(&w->mutex);
+
+        add->iface_error = pod_iface_create(&add->ic, &add->pi,
+                                            &add->iface_message);
+
+        pthread_mutex_lock(&w->mutex);
+        add->next_job = w->done;
+        w->done = add;
+        if (write(w->wake_fds[1], "", 1) < 0) {
+            /* EAGAIN: the pipe is full, so the loop wakes anyway. */
+        }
+    }
+    pthread_mutex_unlock(&w->mutex);
+    return NULL;
+}
+
+/* Starts the workers.  Returns 0 or a positive errno value with a message
+ * in '*errorp'. */
+static int
+iface_workers_start(struct iface_workers *w, char **errorp)
+{
+    memset(w, 0, sizeof *w);
+    w->tail = &w->queue;
+    if (pipe2(w->wake_fds, O_NONBLOCK | O_CLOEXEC)) {
+        int error = errno;
+        w->wake_fds[0] = w->wake_fds[1] = -1;
+        *errorp = xasprintf("cannot create the veth workers' pipe: %s",
+                            strerror(error));
+        return error;
+    }
+    pthread_mutex_init(&w->mutex, NULL);
+    pthread_cond_init(&w->cond, NULL);
+
+    /* Signals are the loop's thread's business. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    w->threads = xcalloc(N_IFACE_WORKERS, sizeof *w->threads);
+    int error = 0;
+    while (w->n_threads < N_IFACE_WORKERS) {
+        error = pthread_create(&w->threads[w->n_threads], NULL,
+                               iface_worker_main, w);
+        if (error) {
+            *errorp = xasprintf("cannot start a veth worker thread: %s",
+                                strerror(error));
+            break;
+        }
+        w->n_threads++;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return error;
+}
+
+/* Stops the workers, after the veth each is making, if any.  ADDs still
+ * queued stay in 'queue', those done in 'done'. */
+static void
+iface_workers_stop(struct iface_workers *w)
+{
+    if (w->wake_fds[0] < 0 && !w->n_threads) {
+        return;                 /* Never started, or stopped. */
+    }
+    pthread_mutex_lock(&w->mutex);
+    w->stopping = true;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->mutex);
+    for (size_t i = 0; i < w->n_threads; i++) {
+        pthread_join(w->threads[i], NULL);
+    }
+    free(w->threads);
+    w->threads = NULL;
+    w->n_threads = 0;
+    if (w->wake_fds[0] >= 0) {
+        close(w->wake_fds[0]);
+        close(w->wake_fds[1]);
+        pthread_mutex_destroy(&w->mutex);
+        pthread_cond_destroy(&w->cond);
+    }
+    w->wake_fds[0] = w->wake_fds[1] = -1;
+}
+
+/* Queues 'add' for a worker. */
+static void
+iface_workers_submit(struct iface_workers *w, struct pod_add *add)
+{
+    pthread_mutex_lock(&w->mutex);
+    add->next_job = NULL;
+    *w->tail = add;
+    w->tail = &add->next_job;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->mutex);
+}
+
+/* Returns the ADDs the workers are done with (a list through
+ * 'next_job'), emptying the wake-up pipe. */
+static struct pod_add *
+iface_workers_take_done(struct iface_workers *w)
+{
+    char buf[64];
+    while (read(w->wake_fds[0], buf, sizeof buf) > 0) {
+        continue;
+    }
+    pthread_mutex_lock(&w->mutex);
+    struct pod_add *done = w->done;
+    w->done = NULL;
+    pthread_mutex_unlock(&w->mutex);
+    return done;
+}
+
+/* Returns the ADDs in progress in 'state', in arrival order, as a new
+ * array of '*n' (the caller frees it): a snapshot, since failing an ADD
+ * takes it out of 'adds'. */
+static struct pod_add **
+adds_in_state(const struct pod_network *pn, enum add_state state, size_t *n)
+{
+    struct pod_add **adds = xmalloc((pn->n_adds ? pn->n_adds : 1)
+                                    * sizeof *adds);
+    *n = 0;
+    for (size_t i = 0; i < pn->n_adds; i++) {
+        if (pn->adds[i]->state == state) {
+            adds[(*n)++] = pn->adds[i];
+        }
+    }
+    return adds;
+}
+
+/* Takes 'add', whose address IPAM allocated into 'ipres', to a worker
+ * that makes its veth pair, configured inside the Pod. */
+static void
+start_iface(struct pod_network *pn, struct pod_add *add,
+            const struct antrea_ipam_result *ipres)
+{
+    struct pod *pod = add->pod;
+
+    pod->address = ipres->addresses[0].address;
+    add->gateway = ipres->addresses[0].gateway;
+    if (!add->gateway.family) {
+        add->gateway = bridge_node_config(pn->opts.bridge)->gateway_ip;
+    }
+    size_t n_routes = 0;
+    for (uint32_t i = 0; i < ipres->n_routes && i < ANTREA_IPAM_MAX_ROUTES;
+         i++) {
+        if (ipres->routes[i].dst.length == 0) {
+            continue;           /* the default route: 'default_gateway' */
+        }
+        add->routes[n_routes].dst = ipres->routes[i].dst;
+        add->routes[n_routes].gateway = (ipres->routes[i].gateway.family
+                                         ? ipres->routes[i].gateway
+                                         : add->gateway);
+        n_routes++;
+    }
+    add->ic = (struct pod_iface_config) {
+        .netns_path = add->args->netns,
+        .ifname = add->args->ifname,
+        .host_ifname = pod->host_ifname,
+        .mtu = pn->opts.mtu,
+        .addresses = &pod->address,
+        .n_addresses = 1,
+        .routes = add->routes,
+        .n_routes = n_routes,
+        .default_gateway = add->gateway,
+        .tx_csum_off = pn->opts.tx_csum_off,
+    };
+    add->state = ADD_IN_WORKER;
+    iface_workers_submit(&pn->workers, add);
+}
+
+/* Allocates the addresses of the 'n' ADDs 'adds' through the IPAM
+ * module: in one add_batch call when it has one (one write and fsync for
+ * all of them), else one add call each.  Stores each ADD's answer in
+ * 'results[i]', 'retvals[i]' and 'errors[i]' (ANTREA_ERROR_SIZE bytes). */
+static void
+ipam_allocate(struct pod_network *pn, struct pod_add **adds, size_t n,
+              struct antrea_ipam_result *results, int *retvals,
+              char (*errors)[ANTREA_ERROR_SIZE])
+{
+    for (size_t i = 0; i < n; i++) {
+        memset(&results[i], 0, sizeof results[i]);
+        results[i].size = sizeof results[i];
+        errors[i][0] = '\0';
+    }
+    if (n > 1 && pn->opts.ipam->add_batch) {
+        const struct antrea_ipam_request **reqs = xmalloc(n * sizeof *reqs);
+        struct antrea_ipam_result **resultps = xmalloc(n * sizeof *resultps);
+        char **errorps = xmalloc(n * sizeof *errorps);
+        for (size_t i = 0; i < n; i++) {
+            reqs[i] = &adds[i]->ipreq;
+            resultps[i] = &results[i];
+            errorps[i] = errors[i];
+        }
+        pn->opts.ipam->add_batch(pn->opts.ipam_state, reqs, resultps,
+                                 retvals, errorps, n);
+        free(errorps);
+        free(resultps);
+        free(reqs);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            retvals[i] = pn->opts.ipam->add(pn->opts.ipam_state,
+                                            &adds[i]->ipreq, &results[i],
+                                            errors[i]);
+        }
+    }
+}
+
+/* Allocates the addresses of the ADDs waiting for IPAM, as one batch, and
+ * sends each on to a worker; fails those IPAM refuses. */
+static void
+run_ipam(struct pod_network *pn)
+{
+    size_t n;
+    struct pod_add **adds = adds_in_state(pn, ADD_WAIT_IPAM, &n);
+    if (!n) {
+        free(adds);
+        return;
+    }
+
+    struct antrea_ipam_result *results = xmalloc(n * sizeof *results);
+    int *retvals = xmalloc(n * sizeof *retvals);
+    char (*errors)[ANTREA_ERROR_SIZE] = xmalloc(n * sizeof *errors);
+    ipam_allocate(pn, adds, n, results, retvals, errors);
+    for (size_t i = 0; i < n; i++) {
+        struct pod_add *add = adds[i];
+        if (retvals[i]) {
+            pod_add_fail_code(pn, add, ADD_NOTHING, CNI_ERR_IPAM_FAILURE,
+                              xasprintf("IPAM could not allocate an "
+                                        "address: %s", errors[i]));
+        } else if (!results[i].n_addresses
+                   || results[i].addresses[0].address.ip.family != AF_INET) {
+            pod_add_fail_code(pn, add, ADD_IPAM, CNI_ERR_IPAM_FAILURE,
+                              xstrdup("IPAM returned no IPv4 address"));
+        } else {
+            start_iface(pn, add, &results[i]);
+        }
+    }
+    if (n > 1 && pn->opts.ipam->add_batch) {
+        LOG_INFO("IPAM allocated for %zu ADDs in one batch", n);
+    }
+    free(errors);
+    free(retvals);
+    free(results);
+    free(adds);
+}
+
+/* Takes back the ADDs whose veth pair a worker made (or failed to make:
+ * nothing of it is left then) and queues them for the next ports
+ * transaction. */
+static void
+collect_ifaces(struct pod_network *pn)
+{
+    struct pod_add *next;
+    for (struct pod_add *add = iface_workers_take_done(&pn->workers); add;
+         add = next) {
+        next = add->next_job;
+        if (add->iface_error) {
+            char *error = add->iface_message;
+            add->iface_message = NULL;
+            pod_add_fail(pn, add, ADD_IPAM,
+                         error ? error : xstrdup(strerror(add->iface_error)));
+            continue;
+        }
+
+        struct pod *pod = add->pod;
+        memcpy(pod->mac, add->pi.container.mac, sizeof pod->mac);
+        char mac[18], ip[ANTREA_IP_STRING_SIZE];
+        format_mac(pod->mac, mac);
+        antrea_ip_to_string(&pod->address.ip, ip, sizeof ip);
+        aovs_smap_init(&add->ids);
+        aovs_smap_add(&add->ids, "container-id", pod->container_id);
+        aovs_smap_add(&add->ids, "pod-name", pod->name);
+        aovs_smap_add(&add->ids, "pod-namespace", pod->namespace);
+        aovs_smap_add(&add->ids, "ip-address", ip);
+        aovs_smap_add(&add->ids, "attached-mac", mac);
+        aovs_smap_add(&add->ids, "antrea-type", "container");
+        aovs_smap_add(&add->ids, "if-dev", pod->ifname);
+        aovs_smap_init(&add->iface_ids);
+        aovs_smap_add(&add->iface_ids, "attached-mac", mac);
+        add->settings.name = pod->host_ifname;
+        add->settings.external_ids = &add->ids;
+        add->settings.iface_external_ids = &add->iface_ids;
+        add->state = ADD_QUEUED;
+    }
+}
+
 /* The CNI server's run step: moves the ADDs in progress on and sends the
  * gratuitous ARPs that are due. */
 static void
@@ -748,6 +1220,8 @@ pod_network_run(void *pn_)
     struct pod_network *pn = pn_;
 
     follow_ports_txn(pn);
+    run_ipam(pn);
+    collect_ifaces(pn);
     if (!pn->txn && count_adds(pn, ADD_QUEUED)) {
         start_ports_txn(pn);
     }
@@ -767,9 +1241,14 @@ pod_network_wait(void *pn_, struct event_loop *loop)
     if (pn->txn) {
         aovs_txn_wait(pn->txn);
     }
+    if (count_adds(pn, ADD_IN_WORKER)) {
+        event_loop_fd_wait(loop, pn->workers.wake_fds[0], POLLIN);
+    }
     for (size_t i = 0; i < pn->n_adds; i++) {
         const struct pod_add *add = pn->adds[i];
-        if (add->state == ADD_WAIT_OFPORT) {
+        if (add->state == ADD_WAIT_IPAM) {
+            event_loop_immediate_wake(loop);
+        } else if (add->state == ADD_WAIT_OFPORT) {
             event_loop_timer_wait_until(loop, add->deadline);
         } else if (add->state == ADD_QUEUED && !pn->txn) {
             event_loop_immediate_wake(loop);
@@ -794,7 +1273,8 @@ pod_add_find(const struct pod_network *pn, const char *container_id)
     return NULL;
 }
 
-/* CNI ADD: the quick steps, then the batch (pod_network_run()). */
+/* CNI ADD: queues the ADD; pod_network_run() takes it through IPAM,
+ * the veth (on a worker thread), the OVS port and the flows. */
 static void
 pod_add(void *pn_, struct cni_request *request,
         const struct cni_request_args *args)
@@ -818,103 +1298,69 @@ pod_add(void *pn_, struct cni_request *request,
     pod->container_id = xstrdup(args->container_id);
     pod->namespace = xstrdup(ns);
     pod->name = xstrdup(name);
+    pod->ifname = xstrdup(args->ifname);
     pod->object = bridge_new_object(pn->opts.bridge);
     pod_iface_host_name(name, args->container_id, pod->host_ifname);
 
-    enum add_step step = ADD_NOTHING;
-    int code = CNI_ERR_CONFIG_INTERFACE_FAILURE;
-    char *error = NULL;
-
-    /* 1. The address. */
     struct pod_add *add = xcalloc(1, sizeof *add);
     add->pod = pod;
     add->request = request;
     add->args = args;
     ipam_request_init(pn, args, &add->ipreq);
-    struct antrea_ipam_result ipres;
-    memset(&ipres, 0, sizeof ipres);
-    ipres.size = sizeof ipres;
-    char msg[ANTREA_ERROR_SIZE] = "";
-    if (pn->opts.ipam->add(pn->opts.ipam_state, &add->ipreq, &ipres, msg)) {
-        code = CNI_ERR_IPAM_FAILURE;
-        error = xasprintf("IPAM could not allocate an address: %s", msg);
-        goto fail;
-    }
-    step = ADD_IPAM;
-    if (!ipres.n_addresses
-        || ipres.addresses[0].address.ip.family != AF_INET) {
-        code = CNI_ERR_IPAM_FAILURE;
-        error = xstrdup("IPAM returned no IPv4 address");
-        goto fail;
-    }
-    pod->address = ipres.addresses[0].address;
-    add->gateway = ipres.addresses[0].gateway;
-    if (!add->gateway.family) {
-        add->gateway = bridge_node_config(pn->opts.bridge)->gateway_ip;
-    }
-
-    /* 2. The veth pair, configured inside the Pod. */
-    struct pod_iface_route routes[ANTREA_IPAM_MAX_ROUTES];
-    size_t n_routes = 0;
-    for (uint32_t i = 0; i < ipres.n_routes && i < ANTREA_IPAM_MAX_ROUTES;
-         i++) {
-        if (ipres.routes[i].dst.length == 0) {
-            continue;           /* the default route: 'default_gateway' */
-        }
-        routes[n_routes].dst = ipres.routes[i].dst;
-        routes[n_routes].gateway = ipres.routes[i].gateway.family
-                                   ? ipres.routes[i].gateway : add->gateway;
-        n_routes++;
-    }
-    struct pod_iface_config ic = {
-        .netns_path = args->netns,
-        .ifname = args->ifname,
-        .host_ifname = pod->host_ifname,
-        .mtu = pn->opts.mtu,
-        .addresses = &pod->address,
-        .n_addresses = 1,
-        .routes = routes,
-        .n_routes = n_routes,
-        .default_gateway = add->gateway,
-        .tx_csum_off = pn->opts.tx_csum_off,
-    };
-    if (pod_iface_create(&ic, &add->pi, &error)) {
-        goto fail;
-    }
-    memcpy(pod->mac, add->pi.container.mac, sizeof pod->mac);
-
-    /* 3. The OVS port, flows and answer: in the next batch. */
-    char mac[18], ip[ANTREA_IP_STRING_SIZE];
-    format_mac(pod->mac, mac);
-    antrea_ip_to_string(&pod->address.ip, ip, sizeof ip);
-    aovs_smap_init(&add->ids);
-    aovs_smap_add(&add->ids, "container-id", pod->container_id);
-    aovs_smap_add(&add->ids, "pod-name", name);
-    aovs_smap_add(&add->ids, "pod-namespace", ns);
-    aovs_smap_add(&add->ids, "ip-address", ip);
-    aovs_smap_add(&add->ids, "attached-mac", mac);
-    aovs_smap_add(&add->ids, "antrea-type", "container");
-    aovs_smap_init(&add->iface_ids);
-    aovs_smap_add(&add->iface_ids, "attached-mac", mac);
-    add->settings.name = pod->host_ifname;
-    add->settings.external_ids = &add->ids;
-    add->settings.iface_external_ids = &add->iface_ids;
-    add->state = ADD_QUEUED;
+    add->state = ADD_WAIT_IPAM;
     if (pn->n_adds >= pn->allocated_adds) {
         pn->adds = x2nrealloc(pn->adds, &pn->allocated_adds,
                               sizeof *pn->adds);
     }
     pn->adds[pn->n_adds++] = add;
-    return;
+}
 
-fail:
-    LOG_WARN("ADD %s/%s (container %s) failed: %s", ns, name,
-             args->container_id, error);
-    add_rollback(pn, step, pod, &add->ipreq);
-    cni_server_reply_error(request, code, NULL, "%s", error);
-    free(error);
-    pod_free(pod);
-    free(add);
+/* Releases everything an attachment holds, in the reverse order of ADD:
+ * the flows of 'pod' (NULL if the agent does not know the Pod), the OVS
+ * port and the veth pair whose host end is 'host_ifname', then the IPAM
+ * address of 'ipreq'.  Stops at the first failure, so that a retry finds
+ * what is left, and returns its CNI error code with a message in
+ * '*errorp'; returns 0 when everything is gone.  Forgetting 'pod' is the
+ * caller's business. */
+static int
+release_attachment(struct pod_network *pn, struct pod *pod,
+                   const char *host_ifname,
+                   const struct antrea_ipam_request *ipreq, char **errorp)
+{
+    char *error = NULL;
+
+    if (pod) {
+        garp_cancel(pn, pod->ofport);
+        bridge_remove_flows(pn->opts.bridge, pod->object);
+        if (bridge_commit(pn->opts.bridge, &error)) {
+            /* The desired table no longer has them; bridge_run()
+             * retries. */
+            LOG_WARN("container %s: %s", pod->container_id, error);
+            free(error);
+            error = NULL;
+        }
+    }
+
+    struct aovs_ovsdb *db = bridge_ovsdb(pn->opts.bridge);
+    struct aovs_port port;
+    if (!aovs_port_get(db, host_ifname, &port)) {
+        aovs_port_destroy(&port);
+        if (aovs_port_delete(db, host_ifname, errorp)) {
+            return CNI_ERR_CONFIG_INTERFACE_FAILURE;
+        }
+    }
+    if (pod_iface_delete(host_ifname, errorp)) {
+        return CNI_ERR_CONFIG_INTERFACE_FAILURE;
+    }
+
+    char msg[ANTREA_ERROR_SIZE] = "";
+    if (pn->opts.ipam->del(pn->opts.ipam_state, ipreq, msg)) {
+        *errorp = xasprintf("IPAM could not release the address of "
+                            "container %s: %s", ipreq->container_id, msg);
+        return CNI_ERR_IPAM_FAILURE;
+    }
+    *errorp = NULL;
+    return 0;
 }
 
 /* CNI DEL: idempotent, also for containers never seen. */
@@ -925,43 +1371,21 @@ pod_del(void *pn_, struct cni_request *request,
     struct pod_network *pn = pn_;
     struct pod *pod = pod_find(pn, args->container_id);
     char host_ifname[POD_IFACE_NAME_SIZE];
-    char *error = NULL;
 
     if (pod) {
         strcpy(host_ifname, pod->host_ifname);
-        garp_cancel(pn, pod->ofport);
-        bridge_remove_flows(pn->opts.bridge, pod->object);
-        if (bridge_commit(pn->opts.bridge, &error)) {
-            /* The desired table no longer has them; bridge_run()
-             * retries. */
-            LOG_WARN("DEL %s: %s", args->container_id, error);
-            free(error);
-            error = NULL;
-        }
     } else {
         pod_iface_host_name(args->k8s ? args->k8s->pod_name : NULL,
                             args->container_id, host_ifname);
     }
 
-    struct aovs_ovsdb *db = bridge_ovsdb(pn->opts.bridge);
-    struct aovs_port port;
-    if (!aovs_port_get(db, host_ifname, &port)) {
-        aovs_port_destroy(&port);
-        if (aovs_port_delete(db, host_ifname, &error)) {
-            goto fail;
-        }
-    }
-    if (pod_iface_delete(host_ifname, &error)) {
-        goto fail;
-    }
-
     struct antrea_ipam_request ipreq;
     ipam_request_init(pn, args, &ipreq);
-    char msg[ANTREA_ERROR_SIZE] = "";
-    if (pn->opts.ipam->del(pn->opts.ipam_state, &ipreq, msg)) {
-        cni_server_reply_error(request, CNI_ERR_IPAM_FAILURE, NULL,
-                               "IPAM could not release the address of "
-                               "container %s: %s", args->container_id, msg);
+    char *error;
+    int code = release_attachment(pn, pod, host_ifname, &ipreq, &error);
+    if (code) {
+        cni_server_reply_error(request, code, NULL, "%s", error);
+        free(error);
         return;
     }
     if (pod) {
@@ -970,12 +1394,190 @@ pod_del(void *pn_, struct cni_request *request,
     }
     LOG_INFO("DEL container %s (port %s)", args->container_id, host_ifname);
     cni_server_reply_result(request, NULL);
-    return;
+}
 
-fail:
-    cni_server_reply_error(request, CNI_ERR_CONFIG_INTERFACE_FAILURE, NULL,
-                           "%s", error);
-    free(error);
+/* Returns true if GC request 'conf' lists the attachment of container
+ * 'container_id' and interface 'ifname' as valid (an entry without an
+ * ifname covers every interface of its container). */
+static bool
+attachment_is_valid(const struct cni_net_conf *conf,
+                    const char *container_id, const char *ifname)
+{
+    for (size_t i = 0; i < conf->n_valid_attachments; i++) {
+        const struct cni_attachment *a = &conf->valid_attachments[i];
+        if (!strcmp(a->container_id, container_id)
+            && (!a->ifname || !strcmp(a->ifname, ifname))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Returns true if 'container_id' has an ADD in progress or is a local Pod
+ * (GC leaves both alone: an ADD in progress is not yet the runtime's to
+ * list). */
+static bool
+container_is_known(const struct pod_network *pn, const char *container_id)
+{
+    return (pod_find(pn, container_id)
+            || pod_add_find(pn, container_id));
+}
+
+/* Fills 'req' for releasing the address of container 'container_id'
+ * interface 'ifname' (Pod 'namespace'/'name') on behalf of GC request
+ * 'args', whose network configuration the IPAM module gets. */
+static void
+gc_ipam_request(const struct pod_network *pn,
+                const struct cni_request_args *args,
+                const char *container_id, const char *ifname,
+                const char *namespace, const char *name,
+                struct antrea_ipam_request *req)
+{
+    ipam_request_init(pn, args, req);
+    req->container_id = container_id;
+    req->ifname = ifname;
+    req->netns = NULL;
+    req->pod_namespace = namespace;
+    req->pod_name = name;
+    req->cni_args = NULL;
+}
+
+/* Keeps the first of the errors of a GC in '*first' and frees the
+ * others, after logging each. */
+static void
+gc_note_error(char **first, char *error)
+{
+    LOG_WARN("GC: %s", error);
+    if (!*first) {
+        *first = error;
+    } else {
+        free(error);
+    }
+}
+
+/* GC, part 1: releases every local Pod whose attachment 'args' does not
+ * list as valid.  Returns the number released. */
+static size_t
+gc_pods(struct pod_network *pn, const struct cni_request_args *args,
+        char **first_error)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pn->n_pods; ) {
+        struct pod *pod = pn->pods[i];
+        if (attachment_is_valid(args->conf, pod->container_id,
+                                pod->ifname)) {
+            i++;
+            continue;
+        }
+        struct antrea_ipam_request ipreq;
+        gc_ipam_request(pn, args, pod->container_id, pod->ifname,
+                        pod->namespace, pod->name, &ipreq);
+        char *error;
+        if (release_attachment(pn, pod, pod->host_ifname, &ipreq, &error)) {
+            gc_note_error(first_error, error);
+            i++;
+            continue;
+        }
+        LOG_INFO("GC released Pod %s/%s (container %s, port %s)",
+                 pod->namespace, pod->name, pod->container_id,
+                 pod->host_ifname);
+        pod_remove(pn, pod);    /* moves the last Pod to 'i' */
+        pod_free(pod);
+        n++;
+    }
+    return n;
+}
+
+/* GC, part 2: releases the Pod ports in OVSDB that belong to no local
+ * Pod and no ADD in progress (ports the agent could not restore) and
+ * that 'args' does not list as valid.  Returns the number released. */
+static size_t
+gc_stray_ports(struct pod_network *pn, const struct cni_request_args *args,
+               char **first_error)
+{
+    struct aovs_port_list list;
+    char *error = NULL;
+    int retval = aovs_port_list(bridge_ovsdb(pn->opts.bridge),
+                                bridge_name(pn->opts.bridge), &list);
+    if (retval) {
+        gc_note_error(first_error,
+                      xasprintf("cannot list the ports of bridge %s: %s",
+                                bridge_name(pn->opts.bridge),
+                                strerror(retval)));
+        return 0;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < list.n; i++) {
+        const struct aovs_port *port = &list.ports[i];
+        const struct aovs_smap *ids = &port->external_ids;
+        const char *cid = aovs_smap_get(ids, "container-id");
+        if (!port_is_pod(port) || !cid || !cid[0]
+            || container_is_known(pn, cid)
+            || attachment_is_valid(args->conf, cid, port_ifname(ids))) {
+            continue;
+        }
+        struct antrea_ipam_request ipreq;
+        gc_ipam_request(pn, args, cid, port_ifname(ids),
+                        aovs_smap_get(ids, "pod-namespace"),
+                        aovs_smap_get(ids, "pod-name"), &ipreq);
+        if (release_attachment(pn, NULL, port->name, &ipreq, &error)) {
+            gc_note_error(first_error, error);
+            continue;
+        }
+        LOG_INFO("GC released stray port %s (container %s)", port->name,
+                 cid);
+        n++;
+    }
+    aovs_port_list_destroy(&list);
+    return n;
+}
+
+/* CNI GC (spec 1.1): releases every attachment the agent manages that the
+ * runtime's "cni.dev/valid-attachments" does not list: the Pod's flows,
+ * OVS port, veth pair and IPAM address.  Valid attachments and ADDs in
+ * progress are left alone.  Addresses IPAM holds for no Pod at all go
+ * through the module's gc, which keeps the valid containers, the local
+ * Pods and the ADDs in progress.  A failure does not stop the others; the
+ * answer is the first one (the runtime may try again). */
+static void
+pod_gc(void *pn_, struct cni_request *request,
+       const struct cni_request_args *args)
+{
+    struct pod_network *pn = pn_;
+    char *error = NULL;
+
+    size_t n_pods = gc_pods(pn, args, &error);
+    size_t n_ports = gc_stray_ports(pn, args, &error);
+
+    const char **ids = NULL;
+    size_t n_ids = 0, allocated_ids = 0;
+    for (size_t i = 0; i < args->conf->n_valid_attachments; i++) {
+        ids_append(&ids, &n_ids, &allocated_ids,
+                   args->conf->valid_attachments[i].container_id);
+    }
+    for (size_t i = 0; i < pn->n_pods; i++) {
+        ids_append(&ids, &n_ids, &allocated_ids, pn->pods[i]->container_id);
+    }
+    for (size_t i = 0; i < pn->n_adds; i++) {
+        ids_append(&ids, &n_ids, &allocated_ids,
+                   pn->adds[i]->pod->container_id);
+    }
+    char msg[ANTREA_ERROR_SIZE] = "";
+    int ipam_error = ipam_gc(pn, ids, n_ids, msg);
+    free(ids);
+
+    LOG_INFO("GC: %zu valid attachments; released %zu Pods and %zu stray "
+             "ports", args->conf->n_valid_attachments, n_pods, n_ports);
+    if (error) {
+        cni_server_reply_error(request, CNI_ERR_CONFIG_INTERFACE_FAILURE,
+                               NULL, "%s", error);
+        free(error);
+    } else if (ipam_error) {
+        cni_server_reply_error(request, CNI_ERR_IPAM_FAILURE, NULL,
+                               "IPAM garbage collection failed: %s", msg);
+    } else {
+        cni_server_reply_result(request, NULL);
+    }
 }
 
 /* CNI CHECK: the Pod's interface against the prevResult. */
@@ -1074,6 +1676,7 @@ pod_network_cni_handler(void)
         .add = pod_add,
         .del = pod_del,
         .check = pod_check,
+        .gc = pod_gc,
         .run = pod_network_run,
         .wait = pod_network_wait,
     };

@@ -7,23 +7,34 @@
  * container end in the Pod's namespace, attaches the host end to the
  * bridge as a port whose external_ids describe the Pod (Antrea's keys:
  * container-id, pod-name, pod-namespace, ip-address, attached-mac,
- * antrea-type=container), installs the Pod's flows and only then answers
- * with the CNI result; any failure undoes every step in reverse.  ADDs
- * are asynchronous and batched: the quick steps (IPAM, veth) run as each
- * request is dispatched, then the ports of all ADDs waiting go into one
- * OVSDB transaction, their ofports arrive with OVSDB's update
- * notifications, and their flows go into one bundle; each ADD is
- * answered once its own flows are installed, and a Pod that fails in a
- * batch is rolled back alone.  Its address is announced with
- * GARP_DEFAULT_COUNT gratuitous ARPs on timers, injected into the
- * pipeline from the Pod's port (no blocking, no namespace switch).  DEL
- * undoes it all and is idempotent (it works without the netns and for a
- * container never seen).  CHECK compares the Pod's interface with the
- * prevResult.
+ * antrea-type=container, if-dev = CNI_IFNAME), installs the Pod's flows
+ * and only then answers with the CNI result; any failure undoes every
+ * step in reverse.  ADDs are asynchronous and batched: the ADDs that
+ * arrive together get their addresses in one IPAM call (the module's
+ * add_batch, when it has one), their veth pairs are made by worker
+ * threads, their ports go into one OVSDB transaction, their ofports
+ * arrive with OVSDB's update notifications, and their flows go into one
+ * bundle; each ADD is answered once its own flows are installed, and a
+ * Pod that fails in a batch is rolled back alone.  Its address is
+ * announced with GARP_DEFAULT_COUNT gratuitous ARPs on timers, injected
+ * into the pipeline from the Pod's port (no blocking, no namespace
+ * switch).  DEL undoes it all and is idempotent (it works without the
+ * netns and for a container never seen).  CHECK compares the Pod's
+ * interface with the prevResult.  GC (CNI 1.1) releases every attachment
+ * the runtime's "cni.dev/valid-attachments" does not list: flows, port,
+ * veth and address, plus the addresses IPAM holds for no Pod at all.
  *
  * The set of local Pods lives in OVSDB: at start-up the agent rebuilds it
  * from the ports' external_ids and re-declares their flows, so a restart
- * keeps Pods connected.
+ * keeps Pods connected.  What went while it was down is reconciled then:
+ * a port whose interface is gone (the Pod's namespace went, taking the
+ * veth) is deleted and its address released, and every address no Pod
+ * port accounts for (an ADD cut short after IPAM) is released through the
+ * IPAM module's gc.
+ *
+ * Threads: everything runs on the event loop's thread except
+ * pod_iface_create(), which runs on the Pod network's own worker threads
+ * (started by pod_network_create(), joined by pod_network_destroy()).
  */
 
 #ifndef AGENT_POD_NETWORK_H

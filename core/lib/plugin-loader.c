@@ -28,10 +28,11 @@
 
 /* Sizes of each kind's ops struct at ABI 1.0, the least a module may have.
  * When a minor bump appends members, these stay: they are the baseline.
- * (At 1.0 they equal the current struct sizes.) */
+ * (They equal the current struct sizes but IPAM's, which 1.1 extended
+ * with add_batch.) */
 #define ENCAP_MODE_OPS_SIZE_1_0 sizeof (struct antrea_encap_mode_ops)
 #define TUNNEL_TYPE_OPS_SIZE_1_0 sizeof (struct antrea_tunnel_type_ops)
-#define IPAM_OPS_SIZE_1_0 sizeof (struct antrea_ipam_ops)
+#define IPAM_OPS_SIZE_1_0 offsetof(struct antrea_ipam_ops, add_batch)
 #define IPSEC_OPS_SIZE_1_0 sizeof (struct antrea_ipsec_ops)
 
 /* The descriptor as ABI 1.0 laid it out: anything shorter is refused. */

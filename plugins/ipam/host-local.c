@@ -34,7 +34,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +47,7 @@
 #include "antrea/ipam.h"
 #include "antrea/net-util.h"
 #include "antrea/plugin.h"
+#include "ipam-util.h"
 
 #define HOST_LOCAL_PROGRAM "host-local"
 #define HOST_LOCAL_DEFAULT_DATA_DIR "/var/lib/cni/networks"
@@ -92,77 +92,8 @@ struct program_output {
     int status;                 /* its waitpid status */
 };
 
-static void out_of_memory(void) __attribute__((noreturn));
-static char *xasprintf(const char *format, ...) ANTREA_PRINTF_FORMAT(1, 2);
-static void set_error(char *error, const char *format, ...)
-    ANTREA_PRINTF_FORMAT(2, 3);
-
-/* Aborts: the agent cannot do anything useful without memory. */
-static void
-out_of_memory(void)
-{
-    fputs("host-local IPAM: out of memory\n", stderr);
-    abort();
-}
-
-/* malloc that never returns NULL. */
-static void *
-xmalloc(size_t size)
-{
-    void *p = malloc(size ? size : 1);
-    if (!p) {
-        out_of_memory();
-    }
-    return p;
-}
-
-/* strdup that never returns NULL. */
-static char *
-xstrdup(const char *s)
-{
-    char *copy = strdup(s);
-    if (!copy) {
-        out_of_memory();
-    }
-    return copy;
-}
-
-/* Returns a malloc'd string formatted from 'format'. */
-static char *
-xasprintf(const char *format, ...)
-{
-    va_list args;
-    char *s;
-
-    va_start(args, format);
-    int n = vasprintf(&s, format, args);
-    va_end(args);
-    if (n < 0) {
-        out_of_memory();
-    }
-    return s;
-}
-
-/* Writes a formatted reason into 'error', an ANTREA_ERROR_SIZE buffer. */
-static void
-set_error(char *error, const char *format, ...)
-{
-    va_list args;
-
-    va_start(args, format);
-    vsnprintf(error, ANTREA_ERROR_SIZE, format, args);
-    va_end(args);
-}
-
-/* Returns a monotonic time in milliseconds. */
-static long long
-monotonic_msec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* For ipam-util.c's messages. */
+const char ipam_util_module_name[] = "host-local IPAM";
 
 /* Returns 's', or "" if it is NULL. */
 static const char *

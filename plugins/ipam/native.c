@@ -8,9 +8,9 @@
  * never the network address, the IPv4 broadcast address or the gateway.
  * Routes are the agent's business: results carry addresses only.
  *
- * Each subnet has a state file and a lock file in the module's dataDir
- * (default /var/lib/antrea/ipam), named after the subnet with '/' written
- * as '_': 10.10.1.0_24.json and 10.10.1.0_24.lock.  The state file is
+ * Each subnet with addresses allocated has a state file in the module's
+ * dataDir (default /var/lib/antrea/ipam), named after the subnet with '/'
+ * written as '_': 10.10.1.0_24.json.  The state file is
  *
  *     {
  *       "subnet": "10.10.1.0/24",
@@ -19,11 +19,21 @@
  *       }
  *     }
  *
- * The file is the only truth: every operation takes the lock (flock),
- * reads the file afresh, changes it and replaces it atomically (temporary
- * file, fsync, rename, fsync of the directory).  So two agent processes,
+ * The file is the only truth: every operation locks dataDir itself
+ * (flock on the directory), reads the file afresh, changes it and replaces
+ * it atomically (temporary file, fsync, rename).  So two agent processes,
  * or an agent and its restarted self, never hand out one address twice,
- * and a crash leaves either the old file or the new one.
+ * and a crash leaves either the old file or the new one, whole.  The
+ * rename is not followed by an fsync of the directory: an agent that
+ * crashes or restarts sees it at once (it is in the kernel's cache), and
+ * only a crash of the whole Node could bring the previous file back, after
+ * which none of the Pods it lists is running (the agent's restart
+ * reconciliation releases what they held).  That saves one of the two
+ * disk flushes each ADD waited for.  add_batch saves one file for a whole
+ * burst of ADDs.  A subnet whose last address is released loses its file, and
+ * no lock file exists, so an ADD that fails (and is rolled back) leaves
+ * dataDir as it found it; init removes what a crash may have left (a
+ * temporary file) and the lock files of older versions.
  *
  * A state file that cannot be read or does not make sense is an error that
  * names the file.  It is never overwritten or skipped: forgetting it would
@@ -37,7 +47,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +60,7 @@
 #include "antrea/ipam.h"
 #include "antrea/net-util.h"
 #include "antrea/plugin.h"
+#include "ipam-util.h"
 
 #define NATIVE_DEFAULT_DATA_DIR "/var/lib/antrea/ipam"
 
@@ -58,7 +68,7 @@
  * full of Pods stays far below it. */
 #define NATIVE_STATE_MAX_SIZE (256 * 1024 * 1024)
 
-/* How long an operation waits for another process to release a subnet's
+/* How long an operation waits for another process to release dataDir's
  * lock before it gives up: a Pod operation must fail, not hang the agent,
  * if something holds the lock forever. */
 #define NATIVE_LOCK_TIMEOUT_MSEC 10000
@@ -85,98 +95,14 @@ struct subnet_state {
     size_t allocated;                   /* capacity of 'allocations' */
 };
 
-/* A subnet's files, with its lock held. */
+/* A subnet's state file, with dataDir's lock held. */
 struct state_file {
     char *path;                 /* <dataDir>/<stem>.json */
-    int lock_fd;                /* the open, flock'ed <stem>.lock */
+    int lock_fd;                /* dataDir, open and flock'ed */
 };
 
-static void out_of_memory(void) __attribute__((noreturn));
-static char *xasprintf(const char *format, ...) ANTREA_PRINTF_FORMAT(1, 2);
-static void set_error(char *error, const char *format, ...)
-    ANTREA_PRINTF_FORMAT(2, 3);
-
-/* Aborts: the agent cannot do anything useful without memory. */
-static void
-out_of_memory(void)
-{
-    fputs("native IPAM: out of memory\n", stderr);
-    abort();
-}
-
-/* malloc that never returns NULL. */
-static void *
-xmalloc(size_t size)
-{
-    void *p = malloc(size ? size : 1);
-    if (!p) {
-        out_of_memory();
-    }
-    return p;
-}
-
-/* realloc that never returns NULL. */
-static void *
-xrealloc(void *p, size_t size)
-{
-    p = realloc(p, size ? size : 1);
-    if (!p) {
-        out_of_memory();
-    }
-    return p;
-}
-
-/* strdup that never returns NULL. */
-static char *
-xstrdup(const char *s)
-{
-    char *copy = strdup(s);
-    if (!copy) {
-        out_of_memory();
-    }
-    return copy;
-}
-
-/* Returns a malloc'd string formatted from 'format'. */
-static char *
-xasprintf(const char *format, ...)
-{
-    va_list args;
-
-    va_start(args, format);
-    int n = vsnprintf(NULL, 0, format, args);
-    va_end(args);
-    if (n < 0) {
-        out_of_memory();
-    }
-
-    char *s = xmalloc(n + 1);
-    va_start(args, format);
-    vsnprintf(s, n + 1, format, args);
-    va_end(args);
-    return s;
-}
-
-/* Writes a formatted reason into 'error', an ANTREA_ERROR_SIZE buffer. */
-static void
-set_error(char *error, const char *format, ...)
-{
-    va_list args;
-
-    va_start(args, format);
-    vsnprintf(error, ANTREA_ERROR_SIZE, format, args);
-    va_end(args);
-}
-
-/* Returns a monotonic time in milliseconds. */
-static long long
-monotonic_msec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* For ipam-util.c's messages. */
+const char ipam_util_module_name[] = "native IPAM";
 
 /* Address arithmetic.  Addresses are big-endian byte strings, so IPv6 is
  * no harder than IPv4. */
@@ -733,28 +659,24 @@ write_fully(int fd, const char *data, size_t length)
     return 0;
 }
 
-/* Flushes the directory entries of 'dir' to disk, so that a rename in it
- * survives a crash.  Returns 0 or errno. */
+/* Replaces the state file 'path' by 'state', atomically.  The
+ * caller holds dataDir's lock, so the temporary file's fixed name is
+ * ours alone.  A state without allocations removes the file instead, so
+ * that no empty file stays behind.  Returns 0, or a positive errno value
+ * with a reason in 'error'. */
 static int
-fsync_dir(const char *dir)
+subnet_state_save(const struct subnet_state *state, const char *path,
+                  char *error)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return errno;
+    if (!state->n_allocations) {
+        int err = unlink(path) && errno != ENOENT ? errno : 0;
+        if (err) {
+            set_error(error, "cannot remove IPAM state file %s: %s",
+                      path, strerror(err));
+        }
+        return err;
     }
-    int err = fsync(fd) ? errno : 0;
-    close(fd);
-    return err;
-}
 
-/* Replaces the state file 'path' in 'dir' by 'state', atomically.  The
- * caller holds the subnet's lock, so the temporary file's fixed name is
- * ours alone.  Returns 0, or a positive errno value with a reason in
- * 'error'. */
-static int
-subnet_state_save(const struct subnet_state *state, const char *dir,
-                  const char *path, char *error)
-{
     json_t *root = subnet_state_to_json(state);
     char *text = json_dumps(root, JSON_INDENT(2));
     json_decref(root);
@@ -783,8 +705,6 @@ subnet_state_save(const struct subnet_state *state, const char *dir,
         }
         if (err) {
             unlink(tmp_path);
-        } else {
-            err = fsync_dir(dir);
         }
     }
     if (err) {
@@ -826,16 +746,21 @@ mkdir_parents(const char *path)
     return err;
 }
 
-/* Locks the files of 'subnet': creates dataDir first if 'create', and
- * waits up to NATIVE_LOCK_TIMEOUT_MSEC for another process to let go.
- * Returns 0 with 'file' filled (release it with state_file_unlock);
- * ENOENT if dataDir does not exist and '!create' (nothing was ever
- * allocated); or another positive errno value with a reason in 'error'. */
+/* Locks dataDir for working on the state file of 'subnet' (NULL: on
+ * dataDir alone, 'file->path' stays NULL): creates
+ * dataDir first if 'create', and waits up to NATIVE_LOCK_TIMEOUT_MSEC for
+ * another process to let go.  Returns 0 with 'file' filled (release it
+ * with state_file_unlock); ENOENT if dataDir does not exist and '!create'
+ * (nothing was ever allocated); or another positive errno value with a
+ * reason in 'error'.  'file' may be given to state_file_unlock in every
+ * case. */
 static int
 state_file_lock(const struct native_ipam *ipam,
                 const struct antrea_prefix *subnet, bool create,
                 struct state_file *file, char *error)
 {
+    file->path = NULL;
+    file->lock_fd = -1;
     if (create) {
         int err = mkdir_parents(ipam->data_dir);
         if (err) {
@@ -845,53 +770,50 @@ state_file_lock(const struct native_ipam *ipam,
         }
     }
 
-    char *stem = subnet_stem(subnet);
-    char *lock_path = xasprintf("%s/%s.lock", ipam->data_dir, stem);
-    file->path = xasprintf("%s/%s.json", ipam->data_dir, stem);
-    free(stem);
-
     int err = 0;
-    file->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    file->lock_fd = open(ipam->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (file->lock_fd < 0) {
         err = errno;
         if (err != ENOENT || create) {
-            set_error(error, "cannot open IPAM lock file %s: %s",
-                      lock_path, strerror(err));
+            set_error(error, "cannot open IPAM dataDir %s: %s",
+                      ipam->data_dir, strerror(err));
         }
-    } else {
-        long long deadline = monotonic_msec() + NATIVE_LOCK_TIMEOUT_MSEC;
-        long delay_msec = 1;
+        return err;
+    }
 
-        while (flock(file->lock_fd, LOCK_EX | LOCK_NB)) {
-            if (errno == EINTR) {
-                continue;
-            } else if (errno != EWOULDBLOCK) {
-                err = errno;
-                set_error(error, "cannot lock IPAM lock file %s: %s",
-                          lock_path, strerror(err));
-                break;
-            } else if (monotonic_msec() >= deadline) {
-                err = ETIMEDOUT;
-                set_error(error, "IPAM lock file %s is still held by "
-                          "another process after %d s", lock_path,
-                          NATIVE_LOCK_TIMEOUT_MSEC / 1000);
-                break;
-            }
-            struct timespec ts = { 0, delay_msec * 1000000 };
-            nanosleep(&ts, NULL);
-            delay_msec = delay_msec < 32 ? delay_msec * 2 : delay_msec;
+    long long deadline = monotonic_msec() + NATIVE_LOCK_TIMEOUT_MSEC;
+    long delay_msec = 1;
+    while (flock(file->lock_fd, LOCK_EX | LOCK_NB)) {
+        if (errno == EINTR) {
+            continue;
+        } else if (errno != EWOULDBLOCK) {
+            err = errno;
+            set_error(error, "cannot lock IPAM dataDir %s: %s",
+                      ipam->data_dir, strerror(err));
+            break;
+        } else if (monotonic_msec() >= deadline) {
+            err = ETIMEDOUT;
+            set_error(error, "IPAM dataDir %s is still locked by another "
+                      "process after %d s", ipam->data_dir,
+                      NATIVE_LOCK_TIMEOUT_MSEC / 1000);
+            break;
         }
-        if (err) {
-            close(file->lock_fd);
-        }
+        struct timespec ts = { 0, delay_msec * 1000000 };
+        nanosleep(&ts, NULL);
+        delay_msec = delay_msec < 32 ? delay_msec * 2 : delay_msec;
     }
-    free(lock_path);
     if (err) {
-        free(file->path);
-        file->path = NULL;
+        close(file->lock_fd);
         file->lock_fd = -1;
+        return err;
     }
-    return err;
+
+    if (subnet) {
+        char *stem = subnet_stem(subnet);
+        file->path = xasprintf("%s/%s.json", ipam->data_dir, stem);
+        free(stem);
+    }
+    return 0;
 }
 
 /* Releases the lock taken by state_file_lock and frees 'file''s members. */
@@ -1021,6 +943,61 @@ check_subnet(const struct antrea_ipam_request *req,
     return 0;
 }
 
+/* Returns true if 'name' ends with 'suffix' after the stem of a subnet's
+ * state file ("10.10.1.0_24" + suffix). */
+static bool
+is_subnet_file(const char *name, const char *suffix)
+{
+    size_t length = strlen(name);
+    size_t suffix_length = strlen(suffix);
+    struct antrea_prefix subnet;
+
+    if (length <= suffix_length
+        || strcmp(name + length - suffix_length, suffix)) {
+        return false;
+    }
+    char *json_name = xasprintf("%.*s.json", (int) (length - suffix_length),
+                                name);
+    bool ok = subnet_from_file_name(json_name, &subnet);
+    free(json_name);
+    return ok;
+}
+
+/* Removes, with dataDir locked, what earlier runs may have left in it: the
+ * temporary file of a save a crash interrupted ("<stem>.json.tmp") and
+ * the per-subnet lock files of older versions ("<stem>.lock").  Failures
+ * are logged: they leave clutter, not wrong state. */
+static void
+remove_leftovers(const struct native_ipam *ipam)
+{
+    char error[ANTREA_ERROR_SIZE];
+    struct state_file file;
+
+    if (state_file_lock(ipam, NULL, false, &file, error)) {
+        return;                 /* No dataDir yet: nothing to remove. */
+    }
+    DIR *dir = opendir(ipam->data_dir);
+    for (struct dirent *de; dir && (de = readdir(dir)) != NULL;) {
+        if (is_subnet_file(de->d_name, ".json.tmp")
+            || is_subnet_file(de->d_name, ".lock")) {
+            char *path = xasprintf("%s/%s", ipam->data_dir, de->d_name);
+            if (unlink(path) && errno != ENOENT) {
+                ipam->api->log(ipam->host, ANTREA_LOG_WARN,
+                               "cannot remove %s: %s", path,
+                               strerror(errno));
+            } else {
+                ipam->api->log(ipam->host, ANTREA_LOG_INFO,
+                               "removed %s, left by an earlier run", path);
+            }
+            free(path);
+        }
+    }
+    if (dir) {
+        closedir(dir);
+    }
+    state_file_unlock(&file);
+}
+
 /* Reads and checks every state file in dataDir.  Returns 0, or a positive
  * errno value after logging why. */
 static int
@@ -1091,6 +1068,7 @@ native_init(const struct antrea_plugin_init_args *args, void **statep)
         ipam->data_dir[--length] = '\0';
     }
 
+    remove_leftovers(ipam);
     err = native_read_all(ipam);
     if (err) {
         free(ipam->data_dir);
@@ -1110,6 +1088,37 @@ native_fini(void *ipam_)
     if (ipam) {
         free(ipam->data_dir);
         free(ipam);
+    }
+}
+
+/* Returns true if the subnets 'a' and 'b' (network addresses, as
+ * check_subnet() makes them) are the same. */
+static bool
+prefix_equal(const struct antrea_prefix *a, const struct antrea_prefix *b)
+{
+    return a->length == b->length && antrea_ip_equal(&a->ip, &b->ip);
+}
+
+/* Fills 'result' with address 'ip' of 'subnet' and the request's
+ * gateway. */
+static void
+fill_result(const struct native_ipam *ipam,
+            const struct antrea_ipam_request *req,
+            const struct antrea_prefix *subnet, const struct antrea_ip *ip,
+            struct antrea_ipam_result *result)
+{
+    result->n_addresses = 1;
+    result->n_routes = 0;
+    memset(&result->addresses[0], 0, sizeof result->addresses[0]);
+    result->addresses[0].address.ip = *ip;
+    result->addresses[0].address.length = subnet->length;
+    result->addresses[0].gateway = req->gateway;
+    if (ipam->api->log_enabled(ipam->host, ANTREA_LOG_DBG)) {
+        char ip_text[ANTREA_IP_STRING_SIZE];
+        antrea_ip_to_string(ip, ip_text, sizeof ip_text);
+        ipam->api->log(ipam->host, ANTREA_LOG_DBG,
+                       "%s to container %s interface %s", ip_text,
+                       req->container_id, req->ifname);
     }
 }
 
@@ -1149,8 +1158,7 @@ native_add(void *ipam_, const struct antrea_ipam_request *req,
                                           &ip, &index)) {
             subnet_state_insert(&state, index, &ip, req->container_id,
                                 req->ifname);
-            err = subnet_state_save(&state, ipam->data_dir, file.path,
-                                    error);
+            err = subnet_state_save(&state, file.path, error);
         } else {
             char subnet_text[ANTREA_PREFIX_STRING_SIZE];
             subnet_to_string(&subnet, subnet_text);
@@ -1164,20 +1172,104 @@ native_add(void *ipam_, const struct antrea_ipam_request *req,
         return err;
     }
 
-    result->n_addresses = 1;
-    result->n_routes = 0;
-    memset(&result->addresses[0], 0, sizeof result->addresses[0]);
-    result->addresses[0].address.ip = ip;
-    result->addresses[0].address.length = subnet.length;
-    result->addresses[0].gateway = req->gateway;
-    if (ipam->api->log_enabled(ipam->host, ANTREA_LOG_DBG)) {
-        char ip_text[ANTREA_IP_STRING_SIZE];
-        antrea_ip_to_string(&ip, ip_text, sizeof ip_text);
-        ipam->api->log(ipam->host, ANTREA_LOG_DBG,
-                       "%s to container %s interface %s", ip_text,
-                       req->container_id, req->ifname);
-    }
+    fill_result(ipam, req, &subnet, &ip, result);
     return 0;
+}
+
+/* The ABI 1.1 add_batch: what native_add does for each request, with one
+ * lock, one read and one save of each subnet's state file for all the
+ * requests of that subnet. */
+static void
+native_add_batch(void *ipam_, const struct antrea_ipam_request *const *reqs,
+                 struct antrea_ipam_result *const *results, int *retvals,
+                 char *const *errors, size_t n)
+{
+    const struct native_ipam *ipam = ipam_;
+    struct antrea_prefix *subnets = xmalloc((n ? n : 1) * sizeof *subnets);
+    struct antrea_ip *ips = xmalloc((n ? n : 1) * sizeof *ips);
+    bool *pending = xmalloc((n ? n : 1) * sizeof *pending);
+    bool *fresh = xmalloc((n ? n : 1) * sizeof *fresh);
+
+    for (size_t i = 0; i < n; i++) {
+        retvals[i] = check_owner(reqs[i], errors[i]);
+        if (!retvals[i]) {
+            retvals[i] = check_subnet(reqs[i], &subnets[i], errors[i]);
+        }
+        pending[i] = !retvals[i];
+        fresh[i] = false;
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        if (!pending[i]) {
+            continue;
+        }
+
+        /* Request 'i' and every later one of the same subnet. */
+        char error[ANTREA_ERROR_SIZE] = "";
+        struct state_file file;
+        struct subnet_state state;
+        int err = state_file_lock(ipam, &subnets[i], true, &file, error);
+        if (!err) {
+            err = subnet_state_load(&state, file.path, &subnets[i], error);
+        } else {
+            subnet_state_init(&state, &subnets[i]);
+        }
+        bool changed = false;
+        for (size_t j = i; j < n; j++) {
+            if (!pending[j] || !prefix_equal(&subnets[j], &subnets[i])) {
+                continue;
+            }
+            pending[j] = false;
+            if (err) {
+                retvals[j] = err;
+                memcpy(errors[j], error, ANTREA_ERROR_SIZE);
+                continue;
+            }
+            const struct allocation *held
+                = subnet_state_find_owner(&state, reqs[j]->container_id,
+                                          reqs[j]->ifname);
+            size_t index;
+            if (held) {
+                ips[j] = held->ip;
+            } else if (subnet_state_find_free(&state, &reqs[j]->gateway,
+                                              &ips[j], &index)) {
+                subnet_state_insert(&state, index, &ips[j],
+                                    reqs[j]->container_id, reqs[j]->ifname);
+                fresh[j] = changed = true;
+            } else {
+                char subnet_text[ANTREA_PREFIX_STRING_SIZE];
+                subnet_to_string(&subnets[j], subnet_text);
+                set_error(errors[j], "no free address in %s", subnet_text);
+                retvals[j] = ENOSPC;
+            }
+        }
+        if (!err && changed) {
+            err = subnet_state_save(&state, file.path, error);
+        }
+        for (size_t j = i; j < n; j++) {
+            if (!fresh[j] || !prefix_equal(&subnets[j], &subnets[i])) {
+                continue;
+            }
+            if (err) {
+                /* Not saved: nothing was allocated after all. */
+                retvals[j] = err;
+                memcpy(errors[j], error, ANTREA_ERROR_SIZE);
+                fresh[j] = false;
+            }
+        }
+        subnet_state_destroy(&state);
+        state_file_unlock(&file);
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        if (!retvals[i]) {
+            fill_result(ipam, reqs[i], &subnets[i], &ips[i], results[i]);
+        }
+    }
+    free(fresh);
+    free(pending);
+    free(ips);
+    free(subnets);
 }
 
 /* Removes from every state file the allocations for which 'release'
@@ -1214,8 +1306,7 @@ release_where(const struct native_ipam *ipam,
                     }
                 }
                 if (state.n_allocations != n_before) {
-                    err = subnet_state_save(&state, ipam->data_dir,
-                                            file.path, file_error);
+                    err = subnet_state_save(&state, file.path, file_error);
                     if (!err) {
                         *n_releasedp += n_before - state.n_allocations;
                     }
@@ -1395,6 +1486,7 @@ static const struct antrea_ipam_ops native_ops = {
     .del = native_del,
     .check = native_check,
     .gc = native_gc,
+    .add_batch = native_add_batch,
 };
 
 ANTREA_PLUGIN_DEFINE("native", ANTREA_PLUGIN_IPAM, PACKAGE_VERSION,

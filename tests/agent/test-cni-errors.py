@@ -14,7 +14,8 @@ malformed stdin JSON (DECODING_FAILURE 6), an unknown cniVersion
 DEL is idempotent), CHECK of an unknown container (UNKNOWN_CONTAINER 3),
 ADD into a Pod namespace that already has the interface name
 (CONFIG_INTERFACE_FAILURE 102, and no OVS port, host veth or IPAM
-address left behind), ADD with the podCIDR exhausted (IPAM_FAILURE 101,
+address left behind, not even an empty IPAM store file), ADD with the
+podCIDR exhausted (IPAM_FAILURE 101,
 nothing left behind); finally the agent still serves a good ADD (the Pod
 pings its gateway).
 Root only (exit 77 otherwise); everything it made is removed at the end.
@@ -87,8 +88,7 @@ def host_links():
 
 def ipam_text(run):
     """The allocations the native IPAM store holds (every subnet file's
-    "allocations"), as JSON text: a store file for a subnet with no
-    allocation is no leak."""
+    "allocations"), as JSON text."""
     allocations = {}
     for f in sorted((run / "ipam").glob("*.json")):
         allocations.update(json.loads(f.read_text()).get("allocations", {}))
@@ -159,6 +159,9 @@ def agent_errors(run, ovs):
                  ["eth0", "already exists"])
     nothing_left("ADD with an interface clash", run, ovs, "cid-clash",
                  links, ipam)
+    files = sorted(f.name for f in (run / "ipam").iterdir())
+    check("ADD with an interface clash: no file left in the (empty) IPAM "
+          "dataDir", files == [], files)
     out = sh("ip", "-o", "link", "show", ns=PODS[0])
     check("the Pod's own eth0 is still there (paired with clash0)",
           "eth0@clash0" in out, out)

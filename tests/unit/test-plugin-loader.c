@@ -92,7 +92,7 @@ Test(plugin_loader, refuses_small_ops_table)
     char *msg = xasprintf("ops table of %zu bytes is smaller than the %zu "
                           "bytes a ipam module needs",
                           sizeof (struct antrea_plugin_lifecycle),
-                          sizeof (struct antrea_ipam_ops));
+                          offsetof(struct antrea_ipam_ops, add_batch));
     expect_refusal("small-ops", msg);
     free(msg);
 }

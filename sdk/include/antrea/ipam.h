@@ -85,6 +85,21 @@ struct antrea_ipam_ops {
      * 'n_valid' IDs in 'valid' (CNI GC).  NULL: GC does nothing. */
     int (*gc)(void *state, const char *const *valid, size_t n_valid,
               char *error);
+
+    /* ABI 1.1.  Allocates for the 'n' requests 'reqs' what 'add' would
+     * allocate for each in turn, in that order, but may persist all of
+     * them at once (one write and one fsync instead of one per Pod: the
+     * agent batches the ADDs that arrive together).  The requests are
+     * for distinct containers.  The agent zeroes each 'results[i]' and
+     * sets its size, as for 'add'; the module stores 0 or a positive
+     * errno value in 'retvals[i]', with a reason in 'errors[i]'
+     * (ANTREA_ERROR_SIZE bytes) when it is not 0.  One request failing
+     * does not fail the others.  NULL (as in every module built for ABI
+     * 1.0): the agent calls 'add' once per request. */
+    void (*add_batch)(void *state,
+                      const struct antrea_ipam_request *const *reqs,
+                      struct antrea_ipam_result *const *results,
+                      int *retvals, char *const *errors, size_t n);
 };
 
 #ifdef __cplusplus
