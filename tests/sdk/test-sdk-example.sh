@@ -79,7 +79,9 @@ unset ANTREA_PLUGIN_PATH
 "$destdir$sbindir/antrea-agent" --config "$work/agent.conf" --check-config \
     > "$work/out" 2>&1 || { cat "$work/out"; fail "--check-config refused the example"; }
 cat "$work/out"
-grep -E "^example-ipam +ipam +1\.0\.0 +1\.0 +modules\[0\] \(line 3\) +$so\$" \
+abi="$(pkg-config --variable=abi_major antrea-plugin)\.$(pkg-config \
+    --variable=abi_minor antrea-plugin)"
+grep -E "^example-ipam +ipam +1\.0\.0 +$abi +modules\[0\] \(line 3\) +$so\$" \
     "$work/out" > /dev/null || fail "example-ipam is not in the module set"
 grep -E "^encap +encap-mode .* $destdir$plugindir/encap.so\$" "$work/out" \
     > /dev/null || fail "the installed encap module was not used"

@@ -115,8 +115,11 @@ printf 'apiPort: 99999\n' > "$work/controller.conf"
 grep -q 'controller.conf:1:10: apiPort' "$work/out" \
     || { cat "$work/out" >&2; fail "controller error lacks place"; }
 
-# --version names the ABI.
-"$agent" --version | grep -q '^plugin ABI 1\.0$' || fail "agent --version"
+# --version names the ABI the SDK headers define.
+abi_minor=$(sed -n 's/^#define ANTREA_PLUGIN_ABI_MINOR \([0-9]*\).*/\1/p' \
+    "$abs_top_srcdir/sdk/include/antrea/plugin.h")
+"$agent" --version | grep -q "^plugin ABI 1\\.$abi_minor\$" \
+    || fail "agent --version (expected plugin ABI 1.$abi_minor)"
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "PASS"
