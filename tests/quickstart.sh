@@ -69,25 +69,33 @@ step "build antrea-c" build
 step "check the shipped agent and controller configs" check_configs
 step "build kube-apiserver and kubectl from Debian's source (once, ~5 min)" \
     "$top/tests/e2e/build-kube.sh"
-step "start the sandbox cluster (2 Nodes, antrea-agent and antrea-cni on each)" \
+step "start the sandbox cluster (2 Nodes; antrea-controller, and antrea-agent and antrea-cni on each Node)" \
     "$top/tests/e2e/cluster" up --nodes 2 --cni antrea --build-dir "$dir"
 step "create demo Pods in namespaces demo-a and demo-b" \
     env PYTHONPATH="$top/tests/e2e" /usr/bin/python3 -m sandbox.demo create
 echo
 echo "Connectivity between the demo Pods (measured now):"
-PYTHONPATH="$top/tests/e2e" /usr/bin/python3 -m sandbox.demo matrix | sed 's/^/    /'
+step "measure the connectivity matrix" \
+    env PYTHONPATH="$top/tests/e2e" /usr/bin/python3 -m sandbox.demo matrix
+sed 's/^/    /' "$log"
+echo
+step "apply a NetworkPolicy (demo-b/web accepts only demo-b) and measure again" \
+    env PYTHONPATH="$top/tests/e2e" /usr/bin/python3 -m sandbox.demo policy
+sed 's/^/    /' "$log"
 cat <<MSG
 
-Each Node runs antrea-agent (encap mode, geneve tunnels, native IPAM) and
-Pods get their interfaces from antrea-cni. Not yet: NetworkPolicy (the
-controller does not compute policies yet), so the quickstart does not
-pretend to apply one.
+antrea-controller (in the control-plane namespace) computes the
+NetworkPolicy and serves it to the agents; each Node's antrea-agent (encap
+mode, geneve tunnels, native IPAM) turns what concerns its Pods into
+OpenFlow flows. Pods get their interfaces from antrea-cni.
 
 Explore:
     tests/e2e/cluster kubectl get nodes,pods -A -o wide
     tests/e2e/cluster exec demo-a/client -- ip addr
     tests/e2e/cluster node-exec node1 -- ovs-vsctl show
     tests/e2e/cluster node-exec node1 -- ovs-ofctl dump-flows br-int
+    tests/e2e/cluster kubectl get networkpolicy -A
+    tests/e2e/cluster logs controller
     tests/e2e/cluster logs agent node1
     tests/e2e/cluster info
 Stop and remove everything:

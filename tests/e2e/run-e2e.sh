@@ -9,7 +9,9 @@
 #   - test_sandbox.py: the cluster through its CLI, as a user drives it;
 #   - test_antrea.py: the cluster with antrea-c's own agent and CNI
 #     (--cni antrea) from the build tree ($ANTREA_BUILD_DIR, else
-#     _build/plain, else _build/quickstart); skipped without one.
+#     _build/plain, else _build/quickstart); skipped without one;
+#   - netpol/test_netpol.py: the NetworkPolicy conformance suite on a
+#     cluster running antrea-controller and antrea-agent (same build).
 
 set -eu
 
@@ -31,7 +33,8 @@ echo "--- building the Kubernetes binaries (cached after the first run)"
 
 failed=
 for t in sandbox/test_topology.py sandbox/test_kube.py \
-         sandbox/test_runtime.py test_sandbox.py test_antrea.py; do
+         sandbox/test_runtime.py test_sandbox.py test_antrea.py \
+         netpol/test_netpol.py; do
     echo "--- $t"
     rc=0
     PYTHONPATH="$e2e" timeout 1800 "$python" "$t" || rc=$?

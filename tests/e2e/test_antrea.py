@@ -14,7 +14,9 @@ echo server answers the payload); a Pod's hostPort (8080 -> 80, portmap
 in the conflist) reachable from the external host at the Node IP;
 deleting a Pod frees its address in
 the native IPAM store and removes its OVS port; a TCP stream survives an
-agent restart; `down` leaves nothing behind (the same checks as
+agent restart; a NetworkPolicy (computed by antrea-controller, enforced by
+the agents) isolates a Pod and stays enforced while the controller is
+down, after it restarts and across an agent restart; `down` leaves nothing behind (the same checks as
 test_sandbox.py).  Then, for vxlan and gre, the connectivity part again,
 each with its own up and down.
 
@@ -458,6 +460,88 @@ def agent_restart_checks(pods: dict[str, dict]) -> None:
     ping("default/web-a", ip_c)
 
 
+# A NetworkPolicy isolating web-c from every ingress.
+DENY_WEB_C = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-web-c, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: web-c}}
+  policyTypes: [Ingress]
+"""
+
+
+def pings_once(src: str, dst: str) -> bool:
+    """True if one ping from Pod src to dst is answered (no check)."""
+    p = subprocess.run(in_netns_argv(src, ["ping", "-c", "1", "-W", "1",
+                                           dst]),
+                       capture_output=True, text=True, timeout=30)
+    return p.returncode == 0
+
+
+def wait_reachability(src: str, dst: str, reachable: bool,
+                      timeout: float = 20) -> bool:
+    """Waits (bounded) until pings src -> dst succeed (or fail)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pings_once(src, dst) == reachable:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def stays_blocked(src: str, dst: str, seconds: float) -> bool:
+    """True if no ping src -> dst is answered for 'seconds'."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if pings_once(src, dst):
+            return False
+    return True
+
+
+def policy_restart_checks(pods: dict[str, dict]) -> None:
+    """A NetworkPolicy computed by antrea-controller and enforced by the
+    agents: applied, it isolates web-c; it stays enforced while the
+    controller is down, after the controller restarts (agents resync) and
+    across a restart of web-c's agent; deleted, web-c is reachable."""
+    ip_c = pods["web-c"]["status"]["podIP"]
+    src = "default/web-a"
+    check(wait_reachability(src, ip_c, True), "web-a reaches web-c "
+          "before any policy")
+    apply = subprocess.run(sbx_cluster_argv() + ["kubectl", "apply", "-f",
+                                                 "-"],
+                           input=DENY_WEB_C, capture_output=True, text=True,
+                           timeout=60)
+    check(apply.returncode == 0, "kubectl apply NetworkPolicy deny-web-c",
+          apply.stderr)
+    check(wait_reachability(src, ip_c, False),
+          "the NetworkPolicy is enforced: web-a no longer reaches web-c")
+
+    stopped = sbx.stop_controller()
+    check(stopped, "antrea-controller stops on SIGTERM")
+    check(stays_blocked(src, ip_c, 3), "with the controller down the "
+          "policy stays enforced")
+    cluster("up", "--nodes", "2", "--cni", "antrea", "--tunnel", "geneve",
+            timeout=300)
+    check(stays_blocked(src, ip_c, 5), "after the controller restarts "
+          "(agents resync) the policy stays enforced")
+
+    paths = sbx.agent_paths(2)
+    util.stop_daemon(paths["pid_file"], timeout=15, expect="antrea-agent")
+    cluster("up", "--nodes", "2", "--cni", "antrea", "--tunnel", "geneve",
+            timeout=300)
+    check(stays_blocked(src, ip_c, 5), "across a restart of web-c's agent "
+          "the policy stays enforced")
+
+    delete = cluster("kubectl", "delete", "networkpolicy", "deny-web-c",
+                     check_rc=False)
+    check(delete.returncode == 0, "kubectl delete NetworkPolicy deny-web-c",
+          delete.stderr)
+    check(wait_reachability(src, ip_c, True),
+          "the policy deleted (through the restarted controller), web-a "
+          "reaches web-c again")
+
+
 def full_run(tunnel: str) -> None:
     """Everything, on one cluster."""
     info = up(tunnel)
@@ -481,6 +565,7 @@ def full_run(tunnel: str) -> None:
     ovs_checks(pods)
     delete_pod_checks(pods)
     agent_restart_checks(pods)
+    policy_restart_checks(pods)
 
 
 def connectivity_run(tunnel: str) -> None:

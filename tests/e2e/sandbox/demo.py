@@ -3,14 +3,18 @@
 Creates a web server Pod and a client Pod in each of the namespaces
 demo-a and demo-b, waits until they run, and prints who can open a TCP
 connection to whom, measured with real connections from inside each
-Pod's network namespace.  Run as `python3 -m sandbox.demo [create|matrix]`
-from tests/e2e on a running sandbox cluster.
+Pod's network namespace.  `policy` then applies a NetworkPolicy (demo-b's
+web server accepts connections only from its own namespace), waits until
+the cluster enforces it and prints the matrix again.  Run as
+`python3 -m sandbox.demo [create|matrix|policy]` from tests/e2e on a
+running sandbox cluster.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from typing import Any
 
 from sandbox import cluster
@@ -96,12 +100,58 @@ def matrix(pods: dict[str, dict[str, Any]]) -> str:
                               "'X' = refused or timed out"])
 
 
+# The demo's NetworkPolicy: demo-b/web accepts only Pods of demo-b.
+POLICY = {
+    "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+    "metadata": {"name": "web-from-own-namespace", "namespace": "demo-b"},
+    "spec": {
+        "podSelector": {"matchLabels": {"app": "web"}},
+        "policyTypes": ["Ingress"],
+        "ingress": [{"from": [{"podSelector": {}}],
+                     "ports": [{"protocol": "TCP", "port": PORT}]}],
+    },
+}
+
+# How long the policy may take to be enforced on every Node.
+POLICY_TIMEOUT = 30.0
+
+
+def apply_policy(admin: kube.Kube, pods: dict[str, dict[str, Any]]) -> float:
+    """Creates POLICY and waits until demo-a's Pods can no longer reach
+    demo-b/web while demo-b/client still can; answers the seconds it
+    took.  Raises RuntimeError if it is not enforced in time."""
+    path = kube.api_path("networkpolicies", namespace="demo-b",
+                         group="networking.k8s.io", version="v1")
+    t0 = time.monotonic()
+    admin.create(path, POLICY, exist_ok=True)
+    web_ip = pods["demo-b/web"]["status"]["podIP"]
+    blocked = cluster.pod_netns("demo-a", "client")
+    allowed = cluster.pod_netns("demo-b", "client")
+    while time.monotonic() - t0 < POLICY_TIMEOUT:
+        if not can_connect(blocked, web_ip) and can_connect(allowed, web_ip):
+            return time.monotonic() - t0
+        time.sleep(0.5)
+    raise RuntimeError(f"NetworkPolicy demo-b/{POLICY['metadata']['name']} "
+                       f"not enforced after {POLICY_TIMEOUT:g} s")
+
+
 def main(argv: list[str]) -> int:
     """`create`: creates the demo Pods; `matrix` (default): also prints
-    their connectivity matrix."""
+    their connectivity matrix; `policy`: applies the demo NetworkPolicy
+    and prints the matrix under it."""
     admin = cluster.admin_client()
     pods = create(admin)
-    if not argv or argv[0] != "create":
+    if argv and argv[0] == "policy":
+        try:
+            took = apply_policy(admin, pods)
+        except RuntimeError as e:
+            print(f"demo: {e}", file=sys.stderr)
+            return 1
+        print(f"NetworkPolicy demo-b/{POLICY['metadata']['name']} (demo-b's "
+              f"web accepts TCP {PORT} only from demo-b) enforced after "
+              f"{took:.1f} s:")
+        print(matrix(pods))
+    elif not argv or argv[0] != "create":
         print(matrix(pods))
     return 0
 
