@@ -22,6 +22,7 @@ SH_LOG_COMPILER = $(SHELL)
 EXTRA_DIST += \
 	tests/bench/README.md \
 	tests/bench/bench-cni-add.py \
+	tests/bench/bench-policy-realization.py \
 	tests/install-deps.sh \
 	tests/run-all.sh \
 	tests/quickstart.sh

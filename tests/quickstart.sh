@@ -73,9 +73,7 @@ step "start the sandbox cluster (2 Nodes; antrea-controller, and antrea-agent an
     "$top/tests/e2e/cluster" up --nodes 2 --cni antrea --build-dir "$dir"
 step "create demo Pods in namespaces demo-a and demo-b" \
     env PYTHONPATH="$top/tests/e2e" /usr/bin/python3 -m sandbox.demo create
-echo
-echo "Connectivity between the demo Pods (measured now):"
-step "measure the connectivity matrix" \
+step "measure the connectivity between the demo Pods" \
     env PYTHONPATH="$top/tests/e2e" /usr/bin/python3 -m sandbox.demo matrix
 sed 's/^/    /' "$log"
 echo

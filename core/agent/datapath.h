@@ -4,9 +4,10 @@
  *
  * The agent's datapath, assembled in start-up order: the Kubernetes
  * client and this Node's facts, the bridge (gateway, tunnel, Node flows),
- * the encap mode's node_setup, the local Pods restored from OVSDB, SNAT
- * rules, the CNI server and the peer Node watch.  Once the first Node
- * list is applied, flows of earlier agent runs are deleted.  All of it
+ * the encap mode's node_setup, the NetworkPolicy controller, the local
+ * Pods restored from OVSDB, SNAT rules, the CNI server and the peer Node
+ * watch.  Once the first Node list is applied and the three control-plane
+ * watches have synced, flows of earlier agent runs are deleted.  All of it
  * runs as one task of the agent's event loop, which then blocks through
  * the OVS library's poll loop (aovs-poll.h).
  */

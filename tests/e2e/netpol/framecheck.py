@@ -1,13 +1,15 @@
 # Copyright (c) 2026 The antrea-c authors.  SPDX-License-Identifier: Apache-2.0
 """Proof on the cluster that the suite tells enforcement from its absence.
 
-`netpol.py framecheck` runs the case default-deny-ingress twice with its
-NetworkPolicy in place: once with the policy emulated by iptables DROP
-rules in the INPUT chain of x's Pods (TCP and UDP, ports 80 and 81;
-traffic a Pod sends itself, on lo, is left alone) and once without.  The
-first must pass, the second must fail with exactly the denied cells as
-mismatches, each a connection that was made; a probe of a dropped cell
-must report a timeout.  So a passing suite means real
+`netpol.py framecheck` runs the case default-deny-ingress twice, expecting
+its NetworkPolicy each time: once with the policy emulated by iptables
+DROP rules in the INPUT chain of x's Pods (TCP and UDP, ports 80 and 81;
+traffic a Pod sends itself, on lo, is left alone) on top of the policy
+itself, and once with the policy in the model only, not in the cluster,
+so that nothing enforces it whatever the CNI.  The first must pass, the
+second must fail with exactly the denied cells as mismatches, each a
+connection that was made; a probe of a dropped cell must report a
+timeout.  So a passing suite means real
 blocked connections were observed, and a failing one names the right
 cells, whatever the CNI does.  The rules live in the Pods' own network
 namespaces and are always removed.
@@ -72,7 +74,7 @@ def framecheck(runner: Any) -> int:
     runner.reset()
     print("--- without enforcement: the case must fail on exactly the "
           "cells into x", flush=True)
-    res = runner.run_case(case)
+    res = runner.run_case(case, model_only=True)
     got = {(m["client"], m["server"], m["port"], m["protocol"]): m
            for s in res["steps"] for m in s.get("mismatches", [])}
     want = {(c, s, port, proto) for c in model.ALL_PODS for s in model.ALL_PODS

@@ -261,8 +261,11 @@ class Runner:
                      "observed": verdict["observed"][(c, s, p, pr)].detail}
                     for c, s, p, pr in sorted(bad)]}
 
-    def run_case(self, case: cases_mod.Case) -> dict[str, Any]:
-        """Runs one case from a clean state; answers its JSON record."""
+    def run_case(self, case: cases_mod.Case,
+                 model_only: bool = False) -> dict[str, Any]:
+        """Runs one case from a clean state; answers its JSON record.
+        With 'model_only' its actions change the expectations only, not
+        the cluster (framecheck)."""
         t0 = time.monotonic()
         print(f"=== {case.name}: {case.title}", flush=True)
         world = model.World(self.work.ips)
@@ -270,7 +273,8 @@ class Runner:
         passed = True
         for n, step in enumerate(case.steps, 1):
             try:
-                done = [self.work.apply(a, world) for a in step.actions]
+                done = [self.work.apply(a, world, cluster=not model_only)
+                        for a in step.actions]
             except Exception as e:  # noqa: BLE001 - report, go on
                 print(f"FAIL {case.name} step {n}: {e}", flush=True)
                 steps.append({"label": f"step {n}: {step.what}",

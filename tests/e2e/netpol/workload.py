@@ -230,10 +230,21 @@ class Workload:
 
     # ------------------------------------------------------------ actions
 
-    def apply(self, action: tuple, world: model.World) -> str:
-        """Applies one case action to the cluster and to world; answers a
-        one-line description."""
+    def apply(self, action: tuple, world: model.World,
+              cluster: bool = True) -> str:
+        """Applies one case action to the cluster (unless not 'cluster':
+        then to the model only, what framecheck needs to expect a policy
+        the cluster does not have) and to world; answers a one-line
+        description."""
         kind = action[0]
+        if not cluster:
+            if kind not in ("create", "update"):
+                raise WorkloadError(f"model-only action {kind!r}: only "
+                                    "create and update are supported")
+            ns, policy = action[1], substitute(action[2], self.ips)
+            world.policies[(ns, policy["metadata"]["name"])] = policy
+            return (f"{kind} NetworkPolicy {ns}/{policy['metadata']['name']}"
+                    " (in the model only)")
         if kind in ("create", "update"):
             ns, policy = action[1], substitute(action[2], self.ips)
             name = policy["metadata"]["name"]
