@@ -64,3 +64,9 @@ TESTS += tests/agent/test-cni-gc.py tests/agent/test-agent-reconcile.py \
 	tests/agent/test-cni-burst-exhaustion.py
 EXTRA_DIST += tests/agent/test-cni-gc.py tests/agent/test-agent-reconcile.py \
 	tests/agent/test-cni-burst-exhaustion.py
+
+# Integration tests: ovs-vswitchd and ovsdb-server killed and restarted
+# under the agent ("atest-ovsrst-<pid>*"); the shipped conflist's chain
+# with the bandwidth plugin ("atest-bw-<pid>*"); same skip rules.
+TESTS += tests/agent/test-ovs-restart.py tests/agent/test-cni-bandwidth.py
+EXTRA_DIST += tests/agent/test-ovs-restart.py tests/agent/test-cni-bandwidth.py

@@ -46,6 +46,12 @@ struct bridge {
     uint64_t next_object;           /* next object id to hand out */
     struct pipeline_node_config node; /* the Node, for the pipeline */
     bool commit_failed;             /* retry the commit on the next run */
+    bool ovsdb_connected;           /* OVSDB connection state bridge_run()
+                                       last saw, to log its changes */
+    bool switch_ready;              /* same for the OpenFlow connection */
+    unsigned int n_switch_connections; /* OpenFlow connections made so
+                                       far; more than one means
+                                       ovs-vswitchd restarted */
 };
 
 /* Returns the round after the one recorded in the bridge's external_ids
@@ -215,6 +221,8 @@ bridge_open(const struct bridge_options *opts, struct bridge **bridgep,
         goto fail;
     }
 
+    br->ovsdb_connected = true;
+    br->switch_ready = true;
     LOG_INFO("bridge %s ready: round %u, gateway %s ofport %"PRIu32
              ", tunnel ofport %"PRIu32, br->name, br->round,
              br->gateway_name, br->node.gateway_ofport,
@@ -373,13 +381,45 @@ bridge_finish_resync(struct bridge *br, char **errorp)
     return error;
 }
 
+/* Logs the changes of the OVSDB and OpenFlow connections' states since
+ * the last call, so that a restart of ovsdb-server or ovs-vswitchd shows
+ * in the agent's log. */
+static void
+log_connection_changes(struct bridge *br)
+{
+    bool connected = aovs_ovsdb_is_connected(br->db);
+    if (connected != br->ovsdb_connected) {
+        if (connected) {
+            LOG_INFO("bridge %s: connected to the OVSDB server again",
+                     br->name);
+        } else {
+            LOG_WARN("bridge %s: lost the connection to the OVSDB server "
+                     "(ovsdb-server restarted?); reconnecting", br->name);
+        }
+        br->ovsdb_connected = connected;
+    }
+
+    bool ready = aovs_switch_is_ready(br->sw);
+    if (!ready && br->switch_ready) {
+        LOG_WARN("bridge %s: lost the OpenFlow connection to ovs-vswitchd; "
+                 "reconnecting", br->name);
+    }
+    br->switch_ready = ready;
+}
+
 void
 bridge_run(struct bridge *br)
 {
     aovs_ovsdb_run(br->db);
-    if (aovs_switch_run(br->sw) || br->commit_failed) {
+    bool reconnected = aovs_switch_run(br->sw);
+    log_connection_changes(br);
+    if (reconnected || br->commit_failed) {
         /* A new connection (ovs-vswitchd restarted: no flows), or an
          * earlier failure: send the whole table again. */
+        if (reconnected && ++br->n_switch_connections > 1) {
+            LOG_INFO("bridge %s: new OpenFlow connection (ovs-vswitchd "
+                     "restarted): installing every flow again", br->name);
+        }
         char *error = NULL;
         if (bridge_commit(br, &error)) {
             LOG_WARN("bridge %s: commit failed: %s", br->name, error);

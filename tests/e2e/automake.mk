@@ -28,3 +28,8 @@ EXTRA_DIST += \
 	tests/e2e/netpol/netpol.py tests/e2e/netpol/probe.py \
 	tests/e2e/netpol/server.py tests/e2e/netpol/test_model.py \
 	tests/e2e/netpol/test_netpol.py tests/e2e/netpol/workload.py
+
+# Unit test of the sandbox runtime's bandwidth annotations (no root, no
+# cluster): runs in make check.
+TESTS += tests/e2e/sandbox/test_runtime_bandwidth.py
+EXTRA_DIST += tests/e2e/sandbox/test_runtime_bandwidth.py

@@ -47,9 +47,16 @@ Deliberate differences from kubelet/containerd (documented, not bugs):
   $(VAR) expansion) and env[].valueFrom.fieldRef for metadata.name/
   namespace/uid, spec.nodeName, spec.serviceAccountName, status.podIP,
   status.hostIP; other valueFrom sources are skipped (logged);
-- init containers, probes, resources, volumes, restartPolicy and the
-  bandwidth capability are ignored; hostNetwork Pods run in the Node's
-  namespace with no CNI call and podIP = hostIP;
+- init containers, probes, resources, volumes and restartPolicy are
+  ignored; hostNetwork Pods run in the Node's namespace with no CNI call
+  and podIP = hostIP;
+- the annotations kubernetes.io/ingress-bandwidth and
+  kubernetes.io/egress-bandwidth become runtimeConfig.bandwidth (rates in
+  bits per second, as kubelet converts them, with kubelet's bounds 1k to
+  1P), but the burst is a tenth of a second at the rate (at least 64 KiB,
+  at most 512 MiB), not kubelet's fixed 2^31-1 bits, which lets the first
+  256 MiB through unlimited and overflows tc's buffer below ~8 Mbit/s; a
+  bad annotation fails the sandbox setup with a message naming it;
 - hostIP is --node-ip, else the Node's InternalIP, else the source address
   of the route to the apiserver.
 
@@ -89,8 +96,10 @@ import argparse
 import concurrent.futures
 import copy
 import fcntl
+import fractions
 import json
 import logging
+import math
 import os
 import pathlib
 import re
@@ -157,6 +166,67 @@ def netns_exists(name: str) -> bool:
         return os.fstat(fd).st_dev != os.stat(NETNS_DIR).st_dev
     finally:
         os.close(fd)
+
+
+# The Pod annotations kubelet turns into runtimeConfig.bandwidth, and the
+# bounds it accepts (k8s.io/kubernetes pkg/util/bandwidth).
+INGRESS_BANDWIDTH = "kubernetes.io/ingress-bandwidth"
+EGRESS_BANDWIDTH = "kubernetes.io/egress-bandwidth"
+MIN_BANDWIDTH = 1000                # 1k
+MAX_BANDWIDTH = 10 ** 15            # 1P
+# Burst given with a rate, in bits: a tenth of a second at the rate,
+# within these bounds (see the module docstring).
+MIN_BURST = 8 * 64 * 1024
+MAX_BURST = 8 * 512 * 1024 * 1024
+QUANTITY_RE = re.compile(r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
+                         r"([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$")
+QUANTITY_SUFFIXES = {
+    None: 1, "n": fractions.Fraction(1, 10 ** 9),
+    "u": fractions.Fraction(1, 10 ** 6), "m": fractions.Fraction(1, 1000),
+    "k": 10 ** 3, "M": 10 ** 6, "G": 10 ** 9, "T": 10 ** 12, "P": 10 ** 15,
+    "E": 10 ** 18, "Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30,
+    "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60,
+}
+
+
+def parse_quantity(text: str) -> int:
+    """The integer value of Kubernetes quantity 'text' ("10M", "1.5Gi",
+    "2e6"), rounded up as resource.Quantity.Value() does.  Raises
+    ValueError naming the text if it is not a quantity."""
+    m = QUANTITY_RE.match(text.strip()) if isinstance(text, str) else None
+    if not m:
+        raise ValueError(f"{text!r} is not a Kubernetes quantity "
+                         "(e.g. 10M, 512k, 1Gi)")
+    number, suffix = fractions.Fraction(m.group(1)), m.group(2)
+    if suffix and len(suffix) > 1 and suffix[0] in "eE":
+        factor = fractions.Fraction(10) ** int(suffix[1:])
+    else:
+        factor = QUANTITY_SUFFIXES[suffix]
+    return math.ceil(number * factor)
+
+
+def bandwidth_config(annotations: Optional[dict]) -> Optional[dict]:
+    """runtimeConfig.bandwidth for a Pod's annotations (None without
+    either bandwidth annotation): ingressRate/egressRate in bits per
+    second and a burst with each.  Raises ValueError naming the
+    annotation and its value if one is not a quantity within 1k..1P."""
+    out = {}
+    for key, prefix in ((INGRESS_BANDWIDTH, "ingress"),
+                        (EGRESS_BANDWIDTH, "egress")):
+        text = (annotations or {}).get(key)
+        if text is None:
+            continue
+        try:
+            rate = parse_quantity(text)
+        except ValueError as exc:
+            raise ValueError(f"annotation {key}: {exc}") from None
+        if not MIN_BANDWIDTH <= rate <= MAX_BANDWIDTH:
+            raise ValueError(f"annotation {key}: {text!r} is outside the "
+                             "range kubelet accepts (1k to 1P bits per "
+                             "second)")
+        out[f"{prefix}Rate"] = rate
+        out[f"{prefix}Burst"] = min(max(rate // 10, MIN_BURST), MAX_BURST)
+    return out or None
 
 
 def pod_ref(pod: dict) -> str:
@@ -952,8 +1022,15 @@ class Runtime:
 
     def _cni_add(self, rec: dict, pod: dict) -> None:
         """Run ADD; on failure DEL in reverse order, delete the netns."""
+        try:
+            bandwidth = bandwidth_config(
+                (pod.get("metadata") or {}).get("annotations"))
+        except ValueError as exc:
+            raise SetupError(str(exc)) from None
         path, conflist = self.cni.load_conflist()
         runtime_config = {"portMappings": self._port_mappings(pod)}
+        if bandwidth:
+            runtime_config["bandwidth"] = bandwidth
         rec["cni"] = {"file": path, "conflist": conflist, "result": None,
                       "runtime_config": runtime_config, "ifname": "eth0"}
         self._save(rec)
