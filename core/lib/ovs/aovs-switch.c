@@ -18,8 +18,15 @@
  *
  * Synchronous calls (commit, delete_stale, dump_flows, wait_ready) drive
  * the connection themselves with OVS's poll loop until their reply, an
- * error, a reconnection or their deadline.  Compiled in "OVS world" (see
- * aovs-smap.c).
+ * error, a reconnection or their deadline.
+ *
+ * After a commit that changed flows, a background conversation with
+ * ovs-vswitchd's control socket (unixctl, as ovs-appctl speaks it) waits
+ * for the revalidators to finish the rounds that follow the change and
+ * then purges the datapath flows: the userspace datapath may otherwise
+ * keep a megaflow with its old actions (see aovs-switch.h and
+ * docs/ovs-pipeline.md, "Stale datapath flows").  Compiled in "OVS world"
+ * (see aovs-smap.c).
  */
 
 #include "aovs-switch.h"
@@ -30,9 +37,13 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bitmap.h"
 #include "byte-order.h"
+#include "daemon.h"
+#include "jsonrpc.h"
+#include "openvswitch/json.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-bundle.h"
@@ -49,6 +60,7 @@
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"
+#include "unixctl.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(aovs_switch);
@@ -63,6 +75,14 @@ VLOG_DEFINE_THIS_MODULE(aovs_switch);
 /* OpenFlow versions offered to the switch. */
 #define ALLOWED_VERSIONS ((1u << OFP13_VERSION) | (1u << OFP14_VERSION) \
                           | (1u << OFP15_VERSION))
+
+/* Revalidation rounds the datapath purge waits for before purging.  The
+ * first wait's reply comes at the earliest in the main-loop iteration
+ * after the commit's, in which ovs-vswitchd signals the revalidators
+ * (ofproto-dpif.c type_run()); the second's ends a round that may have
+ * started before that signal; the third's ends a round that started
+ * after it, so every revalidation of the commit's change is over. */
+#define PURGE_WAITS 3
 
 /* Connection states. */
 enum switch_state {
@@ -87,6 +107,22 @@ struct flow_dump {
     struct aovs_flow_dump *out; /* Where flows go for the caller, else
                                    NULL. */
     size_t allocated;           /* Capacity of 'out->flows'. */
+};
+
+/* The background datapath purge (see the file comment). */
+struct dp_purge {
+    bool enabled;               /* Purge after commits that change flows. */
+    bool again;                 /* Another commit changed flows after the
+                                   current sequence started. */
+    int step;                   /* -1: idle; 0..PURGE_WAITS-1: awaiting
+                                   the reply to revalidator/wait number
+                                   'step'; PURGE_WAITS: awaiting the
+                                   reply to revalidator/purge. */
+    struct jsonrpc *rpc;        /* Control connection, or NULL. */
+    struct json *request_id;    /* id of the request awaiting a reply. */
+    unsigned int n_done;        /* Purges completed. */
+    bool warned;                /* Warned that there is no control socket
+                                   (warned once). */
 };
 
 /* The connection to one bridge. */
@@ -114,6 +150,8 @@ struct aovs_switch {
     size_t n_errors;            /* Number of 'errors'. */
     size_t allocated_errors;    /* Capacity of 'errors'. */
     bool in_call;               /* A synchronous call is running. */
+
+    struct dp_purge purge;      /* Datapath purge after commits. */
 };
 
 /* A synchronous call's bounds. */
@@ -170,6 +208,10 @@ static void apply_op(struct aovs_switch *, const struct op *);
 static char *format_errors(const struct aovs_switch *, const struct op *,
                            size_t n_ops, int *errorp);
 static int compare_flow_stats(const void *, const void *);
+static void purge_request(struct aovs_switch *);
+static void purge_run(struct aovs_switch *);
+static void purge_wait(struct aovs_switch *);
+static void purge_close(struct aovs_switch *);
 
 /* Creates a connection to the switch at 'target' (e.g. "unix:/var/run/
  * openvswitch/br-int.mgmt"; see aovs_switch_default_target()) that gives
@@ -193,6 +235,8 @@ aovs_switch_create(const char *target, uint16_t round, int timeout_ms)
     sw->next_bundle_id = 1;
     sw->txq = rconn_packet_counter_create();
     hmap_init(&sw->installed);
+    sw->purge.enabled = true;
+    sw->purge.step = -1;
     return sw;
 }
 
@@ -204,6 +248,7 @@ aovs_switch_destroy(struct aovs_switch *sw)
     if (sw) {
         end_dump(sw);
         clear_installed(sw);
+        purge_close(sw);
         hmap_destroy(&sw->installed);
         rconn_destroy(sw->rconn);
         rconn_packet_counter_destroy(sw->txq);
@@ -233,6 +278,7 @@ bool
 aovs_switch_run(struct aovs_switch *sw)
 {
     switch_io(sw, MAX_MSGS_PER_RUN);
+    purge_run(sw);
 
     bool reconnected = sw->reconnected;
     sw->reconnected = false;
@@ -245,6 +291,7 @@ void
 aovs_switch_wait(struct aovs_switch *sw)
 {
     switch_io_wait(sw);
+    purge_wait(sw);
     if (sw->reconnected) {
         poll_immediate_wake();
     }
@@ -461,6 +508,7 @@ aovs_switch_commit(struct aovs_switch *sw,
             stats->n_modified = n_modifies;
             stats->n_added = n_ops - n_deletes - n_modifies;
             stats->n_messages = n_ops + 3;
+            purge_request(sw);
         }
     }
     free(ops);
@@ -521,6 +569,7 @@ aovs_switch_delete_stale(struct aovs_switch *sw,
             }
             stats->n_deleted = n_ops;
             stats->n_messages = n_ops + 3;
+            purge_request(sw);
         }
     }
     free(ops);
@@ -1252,5 +1301,243 @@ compare_flow_stats(const void *a_, const void *b_)
         return a->priority > b->priority ? -1 : 1;
     } else {
         return strcmp(a->flow, b->flow);
+    }
+}
+
+/* Makes 'sw' purge the datapath's flows after each commit that changes
+ * flows ('enable', the default) or not (see aovs-switch.h). */
+void
+aovs_switch_set_datapath_purge(struct aovs_switch *sw, bool enable)
+{
+    sw->purge.enabled = enable;
+    if (!enable) {
+        purge_close(sw);
+    }
+}
+
+/* Returns true while a datapath purge requested by a commit has not been
+ * done yet (aovs_switch_run() advances it). */
+bool
+aovs_switch_datapath_purge_pending(const struct aovs_switch *sw)
+{
+    return sw->purge.step >= 0 || sw->purge.again;
+}
+
+/* Returns the number of datapath purges done so far. */
+unsigned int
+aovs_switch_get_datapath_purges(const struct aovs_switch *sw)
+{
+    return sw->purge.n_done;
+}
+
+/* Returns the control socket of the ovs-vswitchd that serves 'sw''s
+ * target "unix:DIR/BRIDGE.mgmt": DIR/ovs-vswitchd.PID.ctl when
+ * DIR/ovs-vswitchd.pid names a process with such a socket (ovs-vswitchd
+ * --pidfile, as ovs-appctl finds it), else DIR/ovs-vswitchd.ctl if it
+ * exists (--unixctl=DIR/ovs-vswitchd.ctl), else NULL.  The caller frees
+ * the string. */
+static char *
+purge_ctl_path(const struct aovs_switch *sw)
+{
+    struct stat st;
+
+    if (strncmp(sw->target, "unix:", 5)) {
+        return NULL;
+    }
+    const char *file = sw->target + 5;
+    const char *slash = strrchr(file, '/');
+    if (!slash) {
+        return NULL;
+    }
+
+    char *dir = xmemdup0(file, slash - file);
+    char *pidfile = xasprintf("%s/ovs-vswitchd.pid", dir);
+    char *path = NULL;
+    if (!stat(pidfile, &st)) {
+        pid_t pid = read_pidfile(pidfile);
+        if (pid > 0) {
+            path = xasprintf("%s/ovs-vswitchd.%ld.ctl", dir, (long) pid);
+            if (stat(path, &st)) {
+                free(path);
+                path = NULL;
+            }
+        }
+    }
+    if (!path) {
+        path = xasprintf("%s/ovs-vswitchd.ctl", dir);
+        if (stat(path, &st)) {
+            free(path);
+            path = NULL;
+        }
+    }
+    free(pidfile);
+    free(dir);
+    return path;
+}
+
+/* Closes the control connection and forgets the sequence in progress. */
+static void
+purge_close(struct aovs_switch *sw)
+{
+    jsonrpc_close(sw->purge.rpc);
+    sw->purge.rpc = NULL;
+    json_destroy(sw->purge.request_id);
+    sw->purge.request_id = NULL;
+    sw->purge.step = -1;
+    sw->purge.again = false;
+}
+
+/* Sends unixctl command 'command' (no arguments) on the control
+ * connection, remembering its id.  Returns 0 or an errno value. */
+static int
+purge_send(struct aovs_switch *sw, const char *command)
+{
+    struct json *id;
+    struct jsonrpc_msg *request
+        = jsonrpc_create_request(command, json_array_create_empty(), &id);
+
+    json_destroy(sw->purge.request_id);
+    sw->purge.request_id = id;
+    return jsonrpc_send(sw->purge.rpc, request);
+}
+
+/* Starts a purge sequence: connects to ovs-vswitchd's control socket (a
+ * unix socket: the connection is made at once) and asks for the first
+ * revalidator/wait.  On failure, logs why and stays idle. */
+static void
+purge_start(struct aovs_switch *sw)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+    sw->purge.again = false;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!sw->purge.rpc) {
+            char *path = purge_ctl_path(sw);
+            if (!path) {
+                if (!sw->purge.warned) {
+                    sw->purge.warned = true;
+                    VLOG_WARN("%s: no ovs-vswitchd control socket next to "
+                              "it; cannot purge stale datapath flows after "
+                              "flow changes", sw->target);
+                }
+                return;
+            }
+            int error = unixctl_client_create(path, &sw->purge.rpc);
+            if (error) {
+                VLOG_WARN_RL(&rl, "%s: cannot connect to %s (%s); stale "
+                             "datapath flows may remain", sw->target, path,
+                             ovs_strerror(error));
+                free(path);
+                sw->purge.rpc = NULL;
+                return;
+            }
+            free(path);
+        }
+        sw->purge.step = 0;
+        if (!purge_send(sw, "revalidator/wait")) {
+            return;
+        }
+        /* A connection to an ovs-vswitchd that has since restarted:
+         * reconnect once. */
+        purge_close(sw);
+    }
+    VLOG_WARN_RL(&rl, "%s: cannot talk to ovs-vswitchd's control socket; "
+                 "stale datapath flows may remain", sw->target);
+}
+
+/* Asks for a purge after a commit that changed flows: starts a sequence,
+ * or, if one is running, makes it start over once done (its waits may
+ * have begun before this change). */
+static void
+purge_request(struct aovs_switch *sw)
+{
+    if (!sw->purge.enabled) {
+        return;
+    }
+    if (sw->purge.step < 0) {
+        purge_start(sw);
+    } else {
+        sw->purge.again = true;
+    }
+}
+
+/* Advances the purge sequence without blocking. */
+static void
+purge_run(struct aovs_switch *sw)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    struct dp_purge *p = &sw->purge;
+
+    if (p->step < 0) {
+        return;
+    }
+
+    jsonrpc_run(p->rpc);
+    for (;;) {
+        struct jsonrpc_msg *msg;
+        int error = jsonrpc_recv(p->rpc, &msg);
+        if (error == EAGAIN) {
+            return;
+        } else if (error) {
+            VLOG_WARN_RL(&rl, "%s: the ovs-vswitchd control connection "
+                         "failed (%s); stale datapath flows may remain",
+                         sw->target, ovs_retval_to_string(error));
+            purge_close(sw);
+            return;
+        }
+
+        bool ours = ((msg->type == JSONRPC_REPLY
+                      || msg->type == JSONRPC_ERROR)
+                     && p->request_id && json_equal(msg->id, p->request_id));
+        if (ours && msg->type == JSONRPC_ERROR) {
+            /* e.g. "can't wait on multiple udpifs": the purge alone is
+             * still better than nothing. */
+            char *text = json_to_string(msg->error, 0);
+            VLOG_WARN_RL(&rl, "%s: ovs-vswitchd refused %s: %s",
+                         sw->target, p->step < PURGE_WAITS
+                         ? "revalidator/wait" : "revalidator/purge", text);
+            free(text);
+            if (p->step < PURGE_WAITS) {
+                p->step = PURGE_WAITS - 1;
+            }
+        }
+        jsonrpc_msg_destroy(msg);
+        if (!ours) {
+            continue;
+        }
+
+        p->step++;
+        if (p->step <= PURGE_WAITS) {
+            const char *command = (p->step < PURGE_WAITS
+                                   ? "revalidator/wait"
+                                   : "revalidator/purge");
+            if (purge_send(sw, command)) {
+                VLOG_WARN_RL(&rl, "%s: cannot send %s to ovs-vswitchd; "
+                             "stale datapath flows may remain", sw->target,
+                             command);
+                purge_close(sw);
+                return;
+            }
+        } else {
+            p->n_done++;
+            p->step = -1;
+            json_destroy(p->request_id);
+            p->request_id = NULL;
+            VLOG_DBG("%s: datapath flows purged", sw->target);
+            if (p->again) {
+                purge_start(sw);
+            }
+            return;
+        }
+    }
+}
+
+/* Registers the purge sequence's connection with OVS's poll loop. */
+static void
+purge_wait(struct aovs_switch *sw)
+{
+    if (sw->purge.step >= 0 && sw->purge.rpc) {
+        jsonrpc_wait(sw->purge.rpc);
+        jsonrpc_recv_wait(sw->purge.rpc);
     }
 }

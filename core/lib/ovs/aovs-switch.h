@@ -49,6 +49,22 @@
  *                 unexpected
  * After an error the mirror still describes the switch.  Not
  * thread-safe.
+ *
+ * Datapath purge.  Open vSwitch 3.1's userspace datapath can keep a
+ * megaflow with the actions it had before a flow change, for as long as
+ * packets hit it: the revalidator's in-place modification of a megaflow
+ * finds its target by a classifier lookup of the megaflow's key, which
+ * lands on another, overlapping megaflow, while the revalidator records
+ * the new actions as installed (docs/ovs-pipeline.md, "Stale datapath
+ * flows").  So, by default, after every commit or stale-round deletion
+ * that changed flows, aovs_switch_run() talks to ovs-vswitchd's control
+ * socket in the background (found next to the target: RUNDIR/
+ * ovs-vswitchd.PID.ctl, or RUNDIR/ovs-vswitchd.ctl): three
+ * "revalidator/wait" (until the revalidation rounds that follow the
+ * change are over), then "revalidator/purge" (every datapath flow goes;
+ * the next packets rebuild them from the current tables).  A commit made
+ * meanwhile restarts the sequence once it ends.  Without a control
+ * socket it logs a warning once and does nothing.  Never blocks.
  */
 
 #ifndef AOVS_SWITCH_H
@@ -118,6 +134,10 @@ int aovs_switch_packet_out(struct aovs_switch *, uint32_t in_port,
 
 int aovs_switch_dump_flows(struct aovs_switch *, struct aovs_flow_dump *,
                            char **errorp);
+
+void aovs_switch_set_datapath_purge(struct aovs_switch *, bool enable);
+bool aovs_switch_datapath_purge_pending(const struct aovs_switch *);
+unsigned int aovs_switch_get_datapath_purges(const struct aovs_switch *);
 void aovs_flow_dump_destroy(struct aovs_flow_dump *);
 
 #endif /* aovs-switch.h */

@@ -98,3 +98,14 @@ tests_bench_bench_flows_SOURCES = tests/bench/bench-flows.c \
 	$(OVS_SANDBOX_SOURCES)
 tests_bench_bench_flows_CFLAGS = $(OVS_TEST_CFLAGS)
 tests_bench_bench_flows_LDADD = $(OVS_TEST_LDADD)
+
+# The stale-megaflow regression test (docs/ovs-pipeline.md, "Stale
+# datapath flows"): aovs-flowctl commits flows through aovs_switch as the
+# agent does; the test drives it with real TCP in namespaces of its own
+# against a real ovs-vswitchd (userspace datapath); skipped unless root.
+check_PROGRAMS += tests/ovs/aovs-flowctl
+TESTS += tests/ovs/test-ovs-stale-megaflow.py
+EXTRA_DIST += tests/ovs/test-ovs-stale-megaflow.py
+tests_ovs_aovs_flowctl_SOURCES = tests/ovs/aovs-flowctl.c
+tests_ovs_aovs_flowctl_CFLAGS = $(OVS_TEST_CFLAGS)
+tests_ovs_aovs_flowctl_LDADD = $(OVS_SHIM_LDADD) $(CORE_LIBS)
