@@ -38,8 +38,9 @@ import time
 from typing import Any, Optional
 
 E2E = pathlib.Path(__file__).resolve().parent.parent
-if str(E2E) not in sys.path:
-    sys.path.insert(0, str(E2E))
+# Always first: run as a script, sys.path[0] is this file's directory,
+# where "netpol" would be this very file instead of the package.
+sys.path.insert(0, str(E2E))
 
 from netpol import cases as cases_mod  # noqa: E402
 from netpol import model  # noqa: E402
