@@ -1,6 +1,8 @@
 dist_doc_DATA = \
+	docs/antctl.md \
 	docs/architecture.md \
 	docs/build.md \
+	docs/deploy.md \
 	docs/configuration.md \
 	docs/plugin-authoring.md \
 	docs/plugins.md \

@@ -24,8 +24,10 @@ containernetworking-plugins"
 # (the sandbox asks the controller for /healthz),
 # tcpdump for captures in the sandbox cluster, and containerd, runc and
 # busybox-static for the test where a real runtime (`ctr run --cni`) runs
-# antrea-cni in a busybox container (tests/runtime/).
-test_packages="iputils-ping iptables tcpdump curl containerd runc busybox-static"
+# antrea-cni in a busybox container (tests/runtime/), jq and shellcheck
+# for the checks of the image's scripts (tests/manifests/).
+test_packages="iputils-ping iptables tcpdump curl containerd runc busybox-static
+jq shellcheck"
 
 # Sandbox cluster control plane (tests/e2e/build-kube.sh and
 # tests/e2e/sandbox/kube.py): Go and dpkg-dev build kube-apiserver and

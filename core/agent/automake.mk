@@ -12,12 +12,15 @@ core_agent_libantrea_agent_la_SOURCES = \
 	core/agent/peers.c core/agent/peers.h \
 	core/agent/pod-network.c core/agent/pod-network.h \
 	core/agent/policy-bridge.c core/agent/policy-bridge.h \
-	core/agent/policy-controller.c core/agent/policy-controller.h
+	core/agent/policy-controller.c core/agent/policy-controller.h \
+	core/agent/ipsec-tunnels.c core/agent/ipsec-tunnels.h \
+	core/agent/pod-intercept.c core/agent/pod-intercept.h \
+	core/agent/pod-intercept-raw.c core/agent/pod-intercept-raw.h
 core_agent_libantrea_agent_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/core/agent -I$(top_srcdir)/core/lib/ovs \
 	$(CP_PROTO_CPPFLAGS)
 core_agent_libantrea_agent_la_CFLAGS = $(AM_CFLAGS) $(K8S_CFLAGS) \
-	$(NL_CFLAGS)
+	$(NL_CFLAGS) $(IPTC_CFLAGS)
 $(core_agent_libantrea_agent_la_OBJECTS): core/proto/controlplane.pb-c.h
 
 # What a program links to use the datapath (then $(OVS_SHIM_LDADD)).

@@ -437,3 +437,21 @@ bridge_wait(struct bridge *br)
     aovs_ovsdb_wait(br->db);
     aovs_switch_wait(br->sw);
 }
+
+struct aovs_switch *
+bridge_switch(const struct bridge *br)
+{
+    return br->sw;
+}
+
+bool
+bridge_ovsdb_connected(const struct bridge *br)
+{
+    return aovs_ovsdb_is_connected(br->db);
+}
+
+bool
+bridge_switch_connected(const struct bridge *br)
+{
+    return aovs_switch_is_ready(br->sw);
+}

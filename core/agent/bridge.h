@@ -28,6 +28,7 @@
 #include "pipeline.h"
 
 struct aovs_ovsdb;
+struct aovs_switch;
 
 /* What the bridge is made of. */
 struct bridge_options {
@@ -94,5 +95,12 @@ int bridge_finish_resync(struct bridge *, char **errorp);
  * commit the whole table again after ovs-vswitchd reconnects. */
 void bridge_run(struct bridge *);
 void bridge_wait(struct bridge *);
+
+/* For antctl (agent-api.h): the OpenFlow connection (its mirror of the
+ * installed flows, its dumps), and whether the OVSDB and OpenFlow
+ * connections are up now. */
+struct aovs_switch *bridge_switch(const struct bridge *);
+bool bridge_ovsdb_connected(const struct bridge *);
+bool bridge_switch_connected(const struct bridge *);
 
 #endif /* bridge.h */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "agent-api.h"
 #include "agent-config.h"
 #include "agent-node.h"
 #include "antrea/encap-mode.h"
@@ -32,6 +33,7 @@
 #include "net/iptables.h"
 #include "peers.h"
 #include "plugin-loader.h"
+#include "pod-intercept.h"
 #include "pod-network.h"
 #include "policy-controller.h"
 #include "util.h"
@@ -50,10 +52,13 @@ struct datapath {
     struct k8s_client *client;      /* Kubernetes API */
     struct agent_node node;         /* this Node */
     struct bridge *bridge;          /* br-int */
-    struct pod_network *pods;       /* local Pods */
+    struct pod_network *pods;       /* local Pods (the agent does IPAM) */
+    struct pod_intercept *intercepted; /* local Pods (networkPolicyOnly:
+                                          a primary CNI made them) */
     struct cni_server *cni;         /* CNI server */
     struct peers *peers;            /* peer Nodes */
     struct policy_controller *policy; /* NetworkPolicy flows */
+    struct agent_api *api;          /* antctl's local API */
     bool peers_synced;              /* the first Node list is applied */
     bool resync_done;               /* older rounds' flows are deleted */
 };
@@ -194,13 +199,16 @@ datapath_start(const struct agent_config *cfg,
         = module_ops(modules, MODULE_SLOT_TUNNEL_TYPE, &tunnel_state);
     const struct antrea_ipam_ops *ipam
         = module_ops(modules, MODULE_SLOT_IPAM, &ipam_state);
-    if (!mode || !(mode->flags & ANTREA_ENCAP_DOES_IPAM) || !ipam) {
-        *errorp = xasprintf("trafficEncapMode %s: only modes where the "
-                            "agent allocates Pod addresses are supported "
-                            "so far", cfg->traffic_encap_mode);
+    if (!mode || ((mode->flags & ANTREA_ENCAP_DOES_IPAM) && !ipam)) {
+        *errorp = xasprintf("trafficEncapMode %s: the mode allocates Pod "
+                            "addresses and no IPAM module is loaded",
+                            cfg->traffic_encap_mode);
         error = ENOTSUP;
         goto fail;
     }
+    /* Without IPAM the agent is chained after a primary CNI
+     * (networkPolicyOnly): it intercepts the Pods' interfaces. */
+    bool chained = !(mode->flags & ANTREA_ENCAP_DOES_IPAM);
     uint32_t mtu = cfg->default_mtu ? cfg->default_mtu : UPLINK_MTU;
     struct antrea_ovs_port_spec tunnel_spec;
     bool use_tunnel = (mode->flags & ANTREA_ENCAP_USES_TUNNEL) && tunnel;
@@ -224,8 +232,10 @@ datapath_start(const struct agent_config *cfg,
         .node_ip = dp->node.node_ip,
         .service_cidr = cfg->service_cidr,
         .tunnel = use_tunnel ? &tunnel_spec : NULL,
-        .peers_via_gateway = !use_tunnel
-                             || strcmp(cfg->traffic_encap_mode, "encap"),
+        .peers_via_gateway = ((mode->flags & ANTREA_ENCAP_FORWARDS)
+                              && (!use_tunnel
+                                  || strcmp(cfg->traffic_encap_mode,
+                                            "encap"))),
     };
     error = bridge_open(&bopts, &dp->bridge, errorp);
     if (error) {
@@ -277,18 +287,31 @@ datapath_start(const struct agent_config *cfg,
     }
 
     /* Local Pods, then the flows of this round for the Node and them. */
-    struct pod_network_options popts = {
-        .bridge = dp->bridge,
-        .ipam = ipam,
-        .ipam_state = ipam_state,
-        .mtu = mtu,
-        .tx_csum_off = (cfg->disable_tx_checksum_offload
-                        || !strcmp(cfg->ovs_datapath_type, "netdev")),
-        .pod_added = policy_controller_pod_added,
-        .pod_removed = policy_controller_pod_removed,
-        .pod_aux = dp->policy,
-    };
-    error = pod_network_create(&popts, &dp->pods, errorp);
+    bool tx_csum_off = (cfg->disable_tx_checksum_offload
+                        || !strcmp(cfg->ovs_datapath_type, "netdev"));
+    if (chained) {
+        struct pod_intercept_options iopts = {
+            .bridge = dp->bridge,
+            .gateway_name = cfg->host_gateway,
+            .tx_csum_off = tx_csum_off,
+            .pod_added = policy_controller_pod_added,
+            .pod_removed = policy_controller_pod_removed,
+            .pod_aux = dp->policy,
+        };
+        error = pod_intercept_create(&iopts, &dp->intercepted, errorp);
+    } else {
+        struct pod_network_options popts = {
+            .bridge = dp->bridge,
+            .ipam = ipam,
+            .ipam_state = ipam_state,
+            .mtu = mtu,
+            .tx_csum_off = tx_csum_off,
+            .pod_added = policy_controller_pod_added,
+            .pod_removed = policy_controller_pod_removed,
+            .pod_aux = dp->policy,
+        };
+        error = pod_network_create(&popts, &dp->pods, errorp);
+    }
     if (!error) {
         error = bridge_commit(dp->bridge, errorp);
     }
@@ -296,11 +319,12 @@ datapath_start(const struct agent_config *cfg,
         goto fail;
     }
 
-    /* SNAT of Pod traffic leaving the cluster. */
+    /* SNAT of Pod traffic leaving the cluster (chained: the primary
+     * CNI's business; Antrea forces noSNAT then). */
     struct iptables_config ipt = {
         .gateway_ifname = cfg->host_gateway,
         .pod_cidr = dp->node.pod_cidr,
-        .snat = !cfg->no_snat,
+        .snat = !cfg->no_snat && !chained,
     };
     error = iptables_install(&ipt, errorp);
     if (error) {
@@ -308,8 +332,11 @@ datapath_start(const struct agent_config *cfg,
     }
 
     struct cni_server_options copts = { .socket_path = cfg->cni_socket };
-    error = cni_server_create(loop, &copts, pod_network_cni_handler(),
-                              dp->pods, &dp->cni, errorp);
+    error = (chained
+             ? cni_server_create(loop, &copts, pod_intercept_cni_handler(),
+                                 dp->intercepted, &dp->cni, errorp)
+             : cni_server_create(loop, &copts, pod_network_cni_handler(),
+                                 dp->pods, &dp->cni, errorp));
     if (error) {
         goto fail;
     }
@@ -321,10 +348,27 @@ datapath_start(const struct agent_config *cfg,
         .mode_state = mode_state,
         .local = &local,
         .gateway_name = cfg->host_gateway,
+        .no_snat = cfg->no_snat,
         .synced = peers_synced,
         .aux = dp,
     };
     dp->peers = peers_create(&peer_opts);
+
+    /* antctl's API, on a socket beside the CNI socket. */
+    char *api_socket = agent_api_default_socket(cfg->cni_socket);
+    struct agent_api_params api_params = {
+        .socket_path = api_socket,
+        .cfg = cfg,
+        .node_name = dp->node.name,
+        .pod_cidr = dp->node.pod_cidr,
+        .bridge = dp->bridge,
+        .policy = dp->policy,
+    };
+    error = agent_api_create(loop, &api_params, &dp->api, errorp);
+    free(api_socket);
+    if (error) {
+        goto fail;
+    }
 
     event_loop_set_poll(loop, aovs_poll);
     dp->task = event_loop_add_task(loop, "datapath", datapath_run,
@@ -333,7 +377,9 @@ datapath_start(const struct agent_config *cfg,
     antrea_prefix_to_string(&dp->node.pod_cidr, cidr, sizeof cidr);
     LOG_INFO("Node %s: podCIDR %s, MTU %"PRIu32", %zu Pods restored, CNI "
              "server on %s", dp->node.name, cidr, mtu,
-             pod_network_count(dp->pods), cni_server_socket_path(dp->cni));
+             (chained ? pod_intercept_count(dp->intercepted)
+                      : pod_network_count(dp->pods)),
+             cni_server_socket_path(dp->cni));
     *dpp = dp;
     return 0;
 
@@ -350,9 +396,11 @@ datapath_stop(struct datapath *dp)
             event_loop_remove_task(dp->loop, dp->task);
             event_loop_set_poll(dp->loop, NULL);
         }
+        agent_api_destroy(dp->api);
         peers_destroy(dp->peers);
         cni_server_destroy(dp->cni);
         pod_network_destroy(dp->pods);
+        pod_intercept_destroy(dp->intercepted);
         policy_controller_destroy(dp->policy);
         bridge_close(dp->bridge);
         agent_node_destroy(&dp->node);

@@ -10,9 +10,14 @@
 #include "peers.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "agent-node.h"
 #include "antrea/encap-mode.h"
@@ -21,6 +26,7 @@
 #include "k8s/k8s-informer.h"
 #include "k8s/k8s-resource.h"
 #include "log.h"
+#include "net/iptables.h"
 #include "net/route.h"
 #include "pipeline.h"
 #include "util.h"
@@ -34,6 +40,9 @@ struct peer {
     uint64_t object;            /* bridge object id of its flows */
     bool has_route;             /* 'route' is in the host's table */
     struct net_route route;     /* the host route for its podCIDR */
+    bool has_service_route;     /* 'service_route' is in table 300 */
+    struct net_route service_route; /* its podCIDR back through the
+                                       gateway, for Service traffic */
 };
 
 struct peers {
@@ -44,6 +53,11 @@ struct peers {
     struct peer **peers;        /* 'n' peers */
     size_t n;                   /* number of 'peers' */
     size_t allocated;           /* capacity of 'peers' */
+    bool routed;                /* some peers are reached through the
+                                   gateway: the host side of noEncap and
+                                   hybrid is ours */
+    bool iptables_stale;        /* the peer set changed since the chains
+                                   were last written */
 };
 
 static struct peer *
@@ -73,6 +87,14 @@ peer_uninstall(struct peers *ps, struct peer *peer)
         }
         free(error);
         peer->has_route = false;
+    }
+    if (peer->has_service_route) {
+        char *error = NULL;
+        if (net_route_delete(NULL, &peer->service_route, &error)) {
+            LOG_WARN("peer %s: %s", peer->node.name, error);
+        }
+        free(error);
+        peer->has_service_route = false;
     }
 }
 
@@ -118,10 +140,19 @@ peer_install(struct peers *ps, struct peer *peer, char **errorp)
         break;
     case ANTREA_PEER_PATH_ROUTE:
         error = pipeline_peer_route_flows(cfg, &pp, &flows, errorp);
+        if (!error) {
+            error = pipeline_peer_gateway_arp_flows(cfg, &pp, &flows,
+                                                    errorp);
+        }
         peer->route.gateway = peer->node.node_ip;
         break;
     case ANTREA_PEER_PATH_UNDERLAY:
+        /* The ARP responder too, as Antrea installs it for every peer. */
         error = pipeline_peer_route_flows(cfg, &pp, &flows, errorp);
+        if (!error) {
+            error = pipeline_peer_gateway_arp_flows(cfg, &pp, &flows,
+                                                    errorp);
+        }
         route = false;
         break;
     case ANTREA_PEER_PATH_NONE:
@@ -138,7 +169,195 @@ peer_install(struct peers *ps, struct peer *peer, char **errorp)
         error = net_route_replace(NULL, &peer->route, errorp);
         peer->has_route = !error;
     }
+
+    /* Service traffic the host DNATs to the peer's Pods goes back into
+     * OVS (table 300), like Antrea's "Antrea-service" routes: for tunnel
+     * and route peers, not for those the underlay carries. */
+    if (!error && ps->routed && (peer->path == ANTREA_PEER_PATH_TUNNEL
+                                 || peer->path == ANTREA_PEER_PATH_ROUTE)) {
+        struct net_route *sr = &peer->service_route;
+        memset(sr, 0, sizeof *sr);
+        sr->dst = peer->node.pod_cidr;
+        sr->gateway = peer->node.gateway_ip;
+        antrea_strlcpy(sr->ifname, ps->opts.gateway_name,
+                       sizeof sr->ifname);
+        sr->onlink = true;
+        sr->table = PEERS_SERVICE_TABLE;
+        sr->protocol = NET_ROUTE_PROTO_ANTREA;
+        error = net_route_replace(NULL, sr, errorp);
+        peer->has_service_route = !error;
+    }
     return error;
+}
+
+/* Rewrites the iptables chains with every peer's podCIDR as a
+ * destination that is not masqueraded, if the peer set changed.  Only for
+ * routed peers: with every peer tunnelled, no Pod-to-Pod packet crosses
+ * the host's nat table, and the chains datapath.c wrote stay. */
+static void
+sync_iptables(struct peers *ps)
+{
+    if (!ps->routed || !ps->iptables_stale) {
+        return;
+    }
+    const struct pipeline_node_config *cfg
+        = bridge_node_config(ps->opts.bridge);
+    struct antrea_prefix *cidrs = xcalloc(ps->n + 1, sizeof *cidrs);
+    for (size_t i = 0; i < ps->n; i++) {
+        cidrs[i] = ps->peers[i]->node.pod_cidr;
+    }
+    struct iptables_config ipt = {
+        .gateway_ifname = ps->opts.gateway_name,
+        .pod_cidr = ps->local.pod_cidr,
+        .cluster_cidrs = cidrs,
+        .n_cluster_cidrs = ps->n,
+        .snat = !ps->opts.no_snat,
+        .routed_peers = true,
+        .service_cidr = cfg->service_cidr,
+    };
+    /* The pipeline's constant, so the flows and the rule agree. */
+    uint8_t *mac = ipt.reentrance_mac;
+    sscanf(PIPELINE_REENTRANCE_MAC, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
+           &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]);
+    char *error = NULL;
+    if (iptables_install(&ipt, &error)) {
+        LOG_WARN("iptables rules for %zu peers: %s", ps->n, error);
+        free(error);
+    } else {
+        ps->iptables_stale = false;
+    }
+    free(cidrs);
+}
+
+/* Returns true if 'route' (read back from 'table') is one this agent
+ * wants now. */
+static bool
+route_is_current(const struct peers *ps, uint32_t table,
+                 const struct net_route *route)
+{
+    if (table == PEERS_SERVICE_TABLE && ps->routed
+        && antrea_ip_equal(&route->dst.ip, &ps->local.pod_cidr.ip)
+        && route->dst.length == ps->local.pod_cidr.length) {
+        return true;
+    }
+    for (size_t i = 0; i < ps->n; i++) {
+        const struct peer *peer = ps->peers[i];
+        const struct net_route *want = (table == PEERS_SERVICE_TABLE
+                                        ? &peer->service_route
+                                        : &peer->route);
+        bool have = (table == PEERS_SERVICE_TABLE ? peer->has_service_route
+                                                  : peer->has_route);
+        if (have && antrea_ip_equal(&route->dst.ip, &want->dst.ip)
+            && route->dst.length == want->dst.length
+            && antrea_ip_equal(&route->gateway, &want->gateway)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Deletes the routes with the agent's marker in 'table' that no current
+ * peer accounts for (in the main table, only those with a next hop, as
+ * every peer route has): left by an earlier run for a Node that is gone,
+ * or for another mode. */
+static void
+remove_stale_routes(struct peers *ps, uint32_t table)
+{
+    struct net_route *routes = NULL;
+    size_t n = 0;
+    char *error = NULL;
+    if (net_route_list(NULL, table, NET_ROUTE_PROTO_ANTREA, &routes, &n,
+                       &error)) {
+        LOG_WARN("listing the routes of table %"PRIu32": %s", table, error);
+        free(error);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        /* Peer routes in the main table always have a next hop; link
+         * routes there are not ours to judge. */
+        if (routes[i].dst.ip.family != AF_INET
+            || (table == NET_ROUTE_TABLE_MAIN && !routes[i].gateway.family)
+            || route_is_current(ps, table, &routes[i])) {
+            continue;
+        }
+        char text[NET_ROUTE_STRING_SIZE];
+        net_route_format(&routes[i], text, sizeof text);
+        routes[i].table = table;
+        if (net_route_delete(NULL, &routes[i], &error)) {
+            LOG_WARN("stale route %s: %s", text, error);
+            free(error);
+            error = NULL;
+        } else {
+            LOG_INFO("deleted stale route %s", text);
+        }
+    }
+    free(routes);
+}
+
+/* Writes 'value' to /proc/sys/'key' (a path below it); logs a failure. */
+static void
+write_sysctl(const char *key, const char *value)
+{
+    char *path = xasprintf("/proc/sys/%s", key);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, value, strlen(value)) < 0) {
+        LOG_WARN("%s: cannot write %s: %s", path, value, strerror(errno));
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(path);
+}
+
+/* Prepares the host for peers reached through the gateway (routed) or
+ * removes what an earlier run in such a mode left (not routed): table
+ * 300's local route, the fwmark rule, send_redirects. */
+static void
+host_setup(struct peers *ps)
+{
+    const char *gw = ps->opts.gateway_name;
+    struct net_rule rule = {
+        .family = AF_INET,
+        .priority = PEERS_SERVICE_RULE_PRIORITY,
+        .fwmark = IPTABLES_SERVICE_MARK,
+        .fwmask = IPTABLES_SERVICE_MARK,
+        .table = PEERS_SERVICE_TABLE,
+    };
+    antrea_strlcpy(rule.iif, gw, sizeof rule.iif);
+    char *error = NULL;
+    if (!ps->routed) {
+        if (net_rule_delete(NULL, &rule, &error)) {
+            LOG_WARN("removing the fwmark rule: %s", error);
+            free(error);
+        }
+        return;
+    }
+
+    struct net_route local = {
+        .dst = ps->local.pod_cidr,
+        .table = PEERS_SERVICE_TABLE,
+        .protocol = NET_ROUTE_PROTO_ANTREA,
+    };
+    antrea_strlcpy(local.ifname, gw, sizeof local.ifname);
+    if (net_route_replace(NULL, &local, &error)) {
+        LOG_WARN("table %d: %s", PEERS_SERVICE_TABLE, error);
+        free(error);
+        error = NULL;
+    }
+    if (net_rule_add(NULL, &rule, &error)) {
+        LOG_WARN("fwmark rule: %s", error);
+        free(error);
+        error = NULL;
+    }
+    write_sysctl("net/ipv4/conf/all/send_redirects", "0");
+    char *key = xasprintf("net/ipv4/conf/%s/send_redirects", gw);
+    write_sysctl(key, "0");
+    free(key);
+
+    /* The chains for no peer yet: the mark and NOTRACK rules matter
+     * from the start. */
+    ps->iptables_stale = true;
+    sync_iptables(ps);
 }
 
 /* Applies Node object 'object' (added or changed). */
@@ -177,6 +396,7 @@ node_changed(struct peers *ps, const json_t *object)
         ps->peers[ps->n++] = peer;
     }
     peer->node = node;
+    ps->iptables_stale = true;
     if (peer_install(ps, peer, &error)) {
         LOG_WARN("peer %s: %s", name, error);
         free(error);
@@ -192,6 +412,7 @@ node_changed(struct peers *ps, const json_t *object)
             LOG_WARN("peer %s: %s", name, error);
             free(error);
         }
+        sync_iptables(ps);
     }
 }
 
@@ -220,10 +441,14 @@ on_delete(json_t *object, void *ps_)
         ps->peers[i] = ps->peers[--ps->n];
         agent_node_destroy(&peer->node);
         free(peer);
+        ps->iptables_stale = true;
         char *error = NULL;
         if (bridge_commit(ps->opts.bridge, &error)) {
             LOG_WARN("peer %s deleted: %s", name, error);
             free(error);
+        }
+        if (k8s_informer_has_synced(ps->informer)) {
+            sync_iptables(ps);
         }
         LOG_INFO("peer %s: gone", name);
     }
@@ -238,6 +463,14 @@ on_synced(void *ps_)
     if (bridge_commit(ps->opts.bridge, &error)) {
         LOG_WARN("peers: %s", error);
         free(error);
+    }
+    sync_iptables(ps);
+    if (ps->opts.mode->flags & ANTREA_ENCAP_FORWARDS) {
+        /* Not in a mode chained after another CNI: there the agent's
+         * marked routes are those of intercepted Pods (pod-intercept.c),
+         * and no peer has a route. */
+        remove_stale_routes(ps, NET_ROUTE_TABLE_MAIN);
+        remove_stale_routes(ps, PEERS_SERVICE_TABLE);
     }
     LOG_INFO("Node list applied: %zu peers", ps->n);
     if (ps->opts.synced) {
@@ -263,6 +496,8 @@ peers_create(const struct peers_options *opts)
     ps->local.gateway_name = opts->gateway_name;
     ps->local.transport_interface = NULL;
     ps->opts.local = &ps->local;
+    ps->routed = bridge_node_config(opts->bridge)->peers_via_gateway;
+    host_setup(ps);
 
     static const struct k8s_informer_handlers handlers = {
         .add = on_add,

@@ -852,6 +852,29 @@ pipeline_pod_flows(const struct pipeline_node_config *cfg,
     return 0;
 }
 
+/* Appends the ARP responder for 'peer''s gateway address 'gw_ip'. */
+static void
+add_gateway_arp_flow(struct pipeline_flows *out, const char *owner,
+                     const struct pipeline_peer *peer, const char *gw_ip)
+{
+    /* Answer the gateway's ARP for the peer's gateway with the global
+     * virtual MAC: the host's route to the peer podCIDR is "via the peer
+     * gateway, onlink". */
+    add_flow(out, owner, PIPELINE_TABLE_ARP_RESPONDER,
+             PIPELINE_PRIORITY_NORMAL, PIPELINE_CATEGORY_NODE,
+             xasprintf("arp,arp_op=1,arp_tpa=%s", gw_ip),
+             xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                       "mod_dl_src:%s,load:0x2->NXM_OF_ARP_OP[],"
+                       "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+                       "set_field:%s->arp_sha,"
+                       "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+                       "set_field:%s->arp_spa,IN_PORT",
+                       PIPELINE_GLOBAL_VIRTUAL_MAC,
+                       PIPELINE_GLOBAL_VIRTUAL_MAC, gw_ip),
+             xasprintf("ARPResponder: the gateway of peer Node %s",
+                       peer->name));
+}
+
 int
 pipeline_peer_tunnel_flows(const struct pipeline_node_config *cfg,
                            const struct pipeline_peer *peer,
@@ -879,22 +902,7 @@ pipeline_peer_tunnel_flows(const struct pipeline_node_config *cfg,
     antrea_ip_to_string(&peer->gateway_ip, gw_ip, sizeof gw_ip);
     char *owner = pipeline_peer_owner(peer->name);
 
-    /* Answer the gateway's ARP for the peer's gateway with the global
-     * virtual MAC: the host's route to the peer podCIDR is "via the peer
-     * gateway, onlink". */
-    add_flow(out, owner, PIPELINE_TABLE_ARP_RESPONDER,
-             PIPELINE_PRIORITY_NORMAL, PIPELINE_CATEGORY_NODE,
-             xasprintf("arp,arp_op=1,arp_tpa=%s", gw_ip),
-             xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
-                       "mod_dl_src:%s,load:0x2->NXM_OF_ARP_OP[],"
-                       "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
-                       "set_field:%s->arp_sha,"
-                       "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
-                       "set_field:%s->arp_spa,IN_PORT",
-                       PIPELINE_GLOBAL_VIRTUAL_MAC,
-                       PIPELINE_GLOBAL_VIRTUAL_MAC, gw_ip),
-             xasprintf("ARPResponder: the gateway of peer Node %s",
-                       peer->name));
+    add_gateway_arp_flow(out, owner, peer, gw_ip);
 
     /* Straight into the tunnel; L2 and ingress policy happen on the
      * peer. */
@@ -942,6 +950,106 @@ pipeline_peer_route_flows(const struct pipeline_node_config *cfg,
                        PIPELINE_TABLE_L2_FORWARDING_CALC),
              xasprintf("L3Forwarding: Pods of peer Node %s through the "
                        "gateway", peer->name));
+    free(owner);
+    return 0;
+}
+
+int
+pipeline_peer_gateway_arp_flows(const struct pipeline_node_config *cfg,
+                                const struct pipeline_peer *peer,
+                                struct pipeline_flows *out, char **errorp)
+{
+    int error = pipeline_node_config_check(cfg, errorp);
+    if (!error) {
+        error = check_peer(cfg, peer, errorp);
+    }
+    if (error) {
+        return error;
+    }
+
+    char gw_ip[ANTREA_IP_STRING_SIZE];
+    antrea_ip_to_string(&peer->gateway_ip, gw_ip, sizeof gw_ip);
+    char *owner = pipeline_peer_owner(peer->name);
+    add_gateway_arp_flow(out, owner, peer, gw_ip);
+    free(owner);
+    return 0;
+}
+
+/* networkPolicyOnly. */
+
+int
+pipeline_policyonly_node_flows(const struct pipeline_node_config *cfg,
+                               struct pipeline_flows *out, char **errorp)
+{
+    int error = pipeline_node_config_check(cfg, errorp);
+    if (error) {
+        return error;
+    }
+
+    struct node_text t;
+    node_text_init(&t, cfg);
+    const char *owner = PIPELINE_OWNER_POLICYONLY;
+
+    /* ARPResponder: every request is answered with the global virtual MAC,
+     * the target address becoming the sender (swapped through reg2).  The
+     * primary CNI's Pods only ARP for their gateway, and the host only for
+     * Pods, so all of their IP traffic comes to OVS addressed to that MAC
+     * and L3Forwarding decides where it goes. */
+    add_flow(out, owner, PIPELINE_TABLE_ARP_RESPONDER,
+             PIPELINE_PRIORITY_NORMAL, PIPELINE_CATEGORY_DEFAULT,
+             xstrdup("arp,arp_op=1"),
+             xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                       "mod_dl_src:%s,load:0x2->NXM_OF_ARP_OP[],"
+                       "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+                       "set_field:%s->arp_sha,"
+                       "move:NXM_OF_ARP_TPA[]->NXM_NX_REG2[],"
+                       "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+                       "move:NXM_NX_REG2[]->NXM_OF_ARP_SPA[],IN_PORT",
+                       PIPELINE_GLOBAL_VIRTUAL_MAC,
+                       PIPELINE_GLOBAL_VIRTUAL_MAC),
+             xstrdup("ARPResponder: policy-only, every request answered "
+                     "with the global virtual MAC"));
+
+    /* L3Forwarding: what no local Pod's flow claims goes to the host,
+     * which routes it as the primary CNI set it up. */
+    add_flow(out, owner, PIPELINE_TABLE_L3_FORWARDING, PIPELINE_PRIORITY_LOW,
+             PIPELINE_CATEGORY_GATEWAY, xstrdup("ip"),
+             xasprintf("mod_dl_dst:%s,dec_ttl,goto_table:%u", t.gw_mac,
+                       PIPELINE_TABLE_L2_FORWARDING_CALC),
+             xstrdup("L3Forwarding: policy-only, everything else to the "
+                     "host through the gateway"));
+    return 0;
+}
+
+int
+pipeline_policyonly_pod_flows(const struct pipeline_node_config *cfg,
+                              const struct pipeline_pod *pod,
+                              struct pipeline_flows *out, char **errorp)
+{
+    int error = pipeline_node_config_check(cfg, errorp);
+    if (!error) {
+        error = check_pod(cfg, pod, errorp);
+    }
+    if (error) {
+        return error;
+    }
+
+    char ip[ANTREA_IP_STRING_SIZE];
+    char mac[MAC_STRING_SIZE];
+    antrea_ip_to_string(&pod->ip, ip, sizeof ip);
+    mac_to_string(pod->mac, mac);
+    char *owner = pipeline_pod_owner(pod->namespace, pod->name);
+
+    /* The sender addressed the global virtual MAC (or the primary CNI's
+     * host interface): route to the Pod, as the host would have. */
+    add_flow(out, owner, PIPELINE_TABLE_L3_FORWARDING,
+             PIPELINE_PRIORITY_NORMAL, PIPELINE_CATEGORY_POD,
+             xasprintf("ip,nw_dst=%s", ip),
+             xasprintf("mod_dl_src:%s,mod_dl_dst:%s,dec_ttl,goto_table:%u",
+                       PIPELINE_GLOBAL_VIRTUAL_MAC, mac,
+                       PIPELINE_TABLE_L2_FORWARDING_CALC),
+             xasprintf("L3Forwarding: policy-only, to Pod %s/%s",
+                       pod->namespace, pod->name));
     free(owner);
     return 0;
 }

@@ -234,6 +234,39 @@ int pipeline_peer_route_flows(const struct pipeline_node_config *cfg,
                               const struct pipeline_peer *peer,
                               struct pipeline_flows *out, char **errorp);
 
+/* The ARP responder for the gateway IP of peer Node 'peer', owned by
+ * "peer/NODE": the host's requests for it on the gateway are answered
+ * with the global virtual MAC.  Part of pipeline_peer_tunnel_flows();
+ * alone for a peer reached through the gateway (noEncap, hybrid same
+ * subnet), whose podCIDR the agent's Service route table sends back into
+ * OVS "via the peer gateway, onlink". */
+int pipeline_peer_gateway_arp_flows(const struct pipeline_node_config *cfg,
+                                    const struct pipeline_peer *peer,
+                                    struct pipeline_flows *out,
+                                    char **errorp);
+
+/* networkPolicyOnly (the agent is chained after a primary CNI that owns
+ * addresses and forwarding; Antrea's policy-only flows).  The Node's
+ * extra flows, owned by "node/policyonly": an ARP responder that answers
+ * every ARP request with the global virtual MAC (so Pods and the host
+ * send everything to OVS, which decides), and a low-priority
+ * L3Forwarding flow that sends what no local Pod owns to the gateway,
+ * for the host (and the primary CNI's routes) to carry on. */
+int pipeline_policyonly_node_flows(const struct pipeline_node_config *cfg,
+                                   struct pipeline_flows *out,
+                                   char **errorp);
+
+/* The policy-only flows of local Pod 'pod' beyond pipeline_pod_flows()'s,
+ * owned by "pod/NAMESPACE/NAME": L3Forwarding of its address to its MAC
+ * (whatever the destination MAC the sender used). */
+int pipeline_policyonly_pod_flows(const struct pipeline_node_config *cfg,
+                                  const struct pipeline_pod *pod,
+                                  struct pipeline_flows *out,
+                                  char **errorp);
+
+/* Owner key of the Node's policy-only flows. */
+#define PIPELINE_OWNER_POLICYONLY "node/policyonly"
+
 /* Owner keys, malloc'd (caller frees). */
 char *pipeline_pod_owner(const char *namespace, const char *name);
 char *pipeline_peer_owner(const char *node_name);

@@ -1250,6 +1250,21 @@ policy_cache_n_policies(const struct policy_cache *cache)
     return policy_map_count(&cache->policies);
 }
 
+const struct policy_map *
+policy_cache_objects(const struct policy_cache *cache,
+                     enum policy_resource resource)
+{
+    switch (resource) {
+    case POLICY_RESOURCE_ADDRESS_GROUP:
+        return &cache->address_groups;
+    case POLICY_RESOURCE_APPLIED_TO_GROUP:
+        return &cache->applied_to_groups;
+    case POLICY_RESOURCE_NETWORK_POLICY:
+    default:
+        return &cache->policies;
+    }
+}
+
 void
 policy_cache_take_dirty(struct policy_cache *cache, struct policy_map *dirty)
 {

@@ -204,6 +204,13 @@ const struct policy_pod *policy_cache_find_pod(const struct policy_cache *,
                                                const char *name);
 size_t policy_cache_n_policies(const struct policy_cache *);
 
+/* The objects of 'resource' (names -> struct policy_np for
+ * NetworkPolicies, struct policy_group for groups, which include groups
+ * only referenced by a policy: see 'present'), for antctl's read-only
+ * views (agent-api.h).  Valid until the next change. */
+const struct policy_map *policy_cache_objects(const struct policy_cache *,
+                                              enum policy_resource);
+
 /* Moves the names of the policies touched since the last call into
  * '*dirty' (an empty map the caller destroys; values unused). */
 void policy_cache_take_dirty(struct policy_cache *, struct policy_map *dirty);

@@ -170,3 +170,23 @@ policy_controller_run(struct policy_controller *pc)
         policy_reconciler_run(pc->reconciler);
     }
 }
+
+struct policy_reconciler *
+policy_controller_reconciler(const struct policy_controller *pc)
+{
+    return pc ? pc->reconciler : NULL;
+}
+
+void
+policy_controller_watch_state(const struct policy_controller *pc,
+                              size_t *n_watchesp, size_t *n_syncedp)
+{
+    *n_watchesp = *n_syncedp = 0;
+    for (size_t i = 0; pc && i < 3; i++) {
+        const struct controlplane_watch *watch = pc->watches[i].watch;
+        if (watch) {
+            ++*n_watchesp;
+            *n_syncedp += controlplane_watch_is_synced(watch);
+        }
+    }
+}

@@ -19,6 +19,7 @@
 #define AGENT_POLICY_CONTROLLER_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct antrea_ip;
@@ -58,5 +59,15 @@ bool policy_controller_is_synced(const struct policy_controller *);
 
 /* Event loop step: installs what changed, as one bundle. */
 void policy_controller_run(struct policy_controller *);
+
+/* For antctl (agent-api.h): the reconciler, whose cache holds the Node's
+ * objects and whose stats count its flows; NULL for NULL. */
+struct policy_reconciler *policy_controller_reconciler(
+    const struct policy_controller *);
+
+/* For antctl: how many of the three watches exist (0 without a
+ * controller) and how many are connected with their set delivered now. */
+void policy_controller_watch_state(const struct policy_controller *,
+                                   size_t *n_watchesp, size_t *n_syncedp);
 
 #endif /* policy-controller.h */

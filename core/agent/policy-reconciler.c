@@ -1105,3 +1105,29 @@ policy_reconciler_dump_flows(const struct policy_reconciler *r)
     free(lines);
     return s;
 }
+
+uint32_t *
+policy_reconciler_policy_conj_ids(const struct policy_reconciler *r,
+                                  const char *name, size_t *np)
+{
+    const struct policy_map *realized = policy_map_get(&r->by_policy, name);
+    uint32_t *ids = NULL;
+    size_t n = 0, allocated = 0;
+
+    struct policy_map_cursor cursor = { 0, NULL, false };
+    struct policy_map_node *node;
+    while (realized && (node = policy_map_next(realized, &cursor))) {
+        const struct realized_rule *rule = policy_map_get(&r->rules,
+                                                          node->key);
+        for (size_t i = 0; rule && i < rule->n_parts; i++) {
+            if (rule->parts[i].conj_id) {
+                if (n >= allocated) {
+                    ids = x2nrealloc(ids, &allocated, sizeof *ids);
+                }
+                ids[n++] = rule->parts[i].conj_id;
+            }
+        }
+    }
+    *np = n;
+    return ids;
+}

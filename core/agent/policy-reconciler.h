@@ -125,4 +125,10 @@ void policy_reconciler_get_stats(const struct policy_reconciler *,
  * tests and diagnostics.  The caller frees the string. */
 char *policy_reconciler_dump_flows(const struct policy_reconciler *);
 
+/* Returns the conjunction ids of the realized rules of NetworkPolicy
+ * 'name' in a malloc'd array (caller frees; NULL if none), their number in
+ * '*np', for antctl's "get ovsflows --networkpolicy" (agent-api.h). */
+uint32_t *policy_reconciler_policy_conj_ids(const struct policy_reconciler *,
+                                            const char *name, size_t *np);
+
 #endif /* policy-reconciler.h */

@@ -17,6 +17,12 @@
  * suspends the connection, and the next frame (or the keepalive timer,
  * or the end of the watch) resumes it.  MHD's completion callback frees
  * the context, cancelling whatever is still pending.
+ *
+ * antctl's views: a list or get whose Accept header asks for
+ * API_SERVER_JSON_CONTENT_TYPE is answered with cp-json.h's JSON of the
+ * same bytes, each object with its span ("spanMeta": {"nodeNames":
+ * [...]}); and API_SERVER_CONTROLLERINFO_PATH answers the controller's
+ * information.
  */
 
 #include <config.h>
@@ -38,6 +44,7 @@
 
 #include "api-auth.h"
 #include "controlplane.pb-c.h"
+#include "cp-json.h"
 #include "cp-store.h"
 #include "event-loop.h"
 #include "log.h"
@@ -59,6 +66,7 @@ enum api_route {
     ROUTE_LIST,                 /* GET PREFIX/RESOURCE */
     ROUTE_GET,                  /* GET PREFIX/RESOURCE/NAME */
     ROUTE_WATCH,                /* GET PREFIX/RESOURCE?watch=1 */
+    ROUTE_CONTROLLERINFO,       /* GET API_SERVER_CONTROLLERINFO_PATH */
 };
 
 /* Where a request is in its life. */
@@ -86,6 +94,10 @@ struct api_server {
     char *cert_pem;             /* copies MHD uses */
     char *key_pem;
     char *priorities;
+    char *version;              /* for controllerinfo, or NULL */
+    api_server_span_func *span; /* spans for JSON answers, or NULL */
+    void *span_aux;             /* its 'aux' */
+    long long started;          /* time_wall_msec() at creation */
     struct api_request *requests; /* every live request */
     size_t n_watches;           /* requests with a store watch */
 };
@@ -103,6 +115,7 @@ struct api_request {
     char *name;                 /* for ROUTE_GET */
     char *node_name;            /* from fieldSelector=nodeName=..., or
                                    NULL */
+    bool json;                  /* Accept asks for application/json */
 
     struct api_auth_check *check; /* pending authorisation, or NULL */
     enum api_auth_verdict verdict; /* api-auth's answer */
@@ -264,6 +277,10 @@ api_server_create(struct event_loop *loop, struct cp_store *store,
     server->key_pem = params->key_pem ? xstrdup(params->key_pem) : NULL;
     server->priorities = (params->priorities
                           ? xstrdup(params->priorities) : NULL);
+    server->version = params->version ? xstrdup(params->version) : NULL;
+    server->span = params->span;
+    server->span_aux = params->span_aux;
+    server->started = time_msec();
 
     char *error = start_daemon(server, params, true);
     if (error && !(params->address && params->address[0])) {
@@ -330,6 +347,7 @@ api_server_destroy(struct api_server *server)
     }
     free(server->key_pem);
     free(server->priorities);
+    free(server->version);
     free(server);
 }
 
@@ -479,6 +497,16 @@ parse_field_selector(const char *value, char **node_namep)
     return NULL;
 }
 
+/* Returns true if the Accept header 'accept' (may be NULL) asks for the
+ * JSON views (API_SERVER_JSON_CONTENT_TYPE).  Plain application/json
+ * keeps the protobuf answer: it is the Kubernetes client's default
+ * Accept, which existing clients send without expecting JSON. */
+static bool
+accepts_json(const char *accept)
+{
+    return accept && strstr(accept, API_SERVER_JSON_CONTENT_TYPE);
+}
+
 /* Routes the request 'r' for 'url' and 'method': fills in its route and
  * parameters, or queues an error response.  Returns true if routed. */
 static bool
@@ -497,6 +525,9 @@ route_request(struct api_request *r, const char *url, const char *method)
         return true;
     } else if (!strcmp(url, "/readyz")) {
         r->route = ROUTE_READYZ;
+        return true;
+    } else if (!strcmp(url, API_SERVER_CONTROLLERINFO_PATH)) {
+        r->route = ROUTE_CONTROLLERINFO;
         return true;
     } else if (!str_starts_with(url, API_SERVER_PREFIX)) {
         char *message = xasprintf("the server could not find the requested "
@@ -558,6 +589,9 @@ route_request(struct api_request *r, const char *url, const char *method)
     } else {
         r->route = watching ? ROUTE_WATCH : ROUTE_LIST;
     }
+    r->json = !watching && accepts_json(MHD_lookup_connection_value(
+                                            r->conn, MHD_HEADER_KIND,
+                                            MHD_HTTP_HEADER_ACCEPT));
     return true;
 }
 
@@ -583,6 +617,7 @@ authorise(struct api_request *r)
     static const char *const verbs[] = {
         [ROUTE_HEALTHZ] = "get", [ROUTE_READYZ] = "get",
         [ROUTE_LIST] = "list", [ROUTE_GET] = "get", [ROUTE_WATCH] = "watch",
+        [ROUTE_CONTROLLERINFO] = "get",
     };
 
     r->phase = PHASE_AUTHORISING;
@@ -608,10 +643,12 @@ authorise(struct api_request *r)
     struct api_auth_request req = {
         .token = token,
         .verb = verbs[r->route],
-        .resource = (r->route == ROUTE_READYZ ? NULL
+        .resource = (r->route == ROUTE_READYZ
+                     || r->route == ROUTE_CONTROLLERINFO ? NULL
                      : cp_resource_name(r->resource)),
         .name = r->name,
-        .path = "/readyz",
+        .path = (r->route == ROUTE_CONTROLLERINFO
+                 ? API_SERVER_CONTROLLERINFO_PATH : "/readyz"),
     };
     r->check = api_auth_check(server->auth, &req, auth_done, r);
     return r->phase == PHASE_AUTHORISED;
@@ -750,6 +787,125 @@ watch_reader(void *r_, uint64_t pos, char *buf, size_t max)
     return 0;
 }
 
+/* Queues 'obj' (a reference the call takes) as a JSON response. */
+static enum MHD_Result
+respond_json(struct api_request *r, unsigned int status, json_t *obj)
+{
+    char *text = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(obj);
+    if (!text) {
+        return respond_status(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                              "InternalError", "cannot encode the answer");
+    }
+    return respond_bytes(r, status, "application/json", text,
+                         strlen(text));
+}
+
+/* Adds the span of 'obj' (an object of 'r''s resource) to it. */
+static void
+add_span(struct api_request *r, json_t *obj)
+{
+    struct api_server *server = r->server;
+    const char *name = json_string_value(
+        json_object_get(json_object_get(obj, "metadata"), "name"));
+    if (!server->span || !name) {
+        return;
+    }
+    size_t n = 0;
+    const char **nodes = server->span(server->span_aux, r->resource, name,
+                                      &n);
+    json_t *names = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(names, json_string(nodes[i]));
+    }
+    free(nodes);
+    json_object_set_new(obj, "spanMeta", json_pack("{s:o}", "nodeNames",
+                                                   names));
+}
+
+/* Answers 'r' (a list if 'list') with the JSON of the encoded 'data' of
+ * 'size' bytes (malloc'd; freed here), spans added. */
+static enum MHD_Result
+respond_decoded(struct api_request *r, uint8_t *data, size_t size,
+                bool list)
+{
+    char *error = NULL;
+    json_t *obj = cp_json_decode(cp_resource_name(r->resource), data, size,
+                                 list, &error);
+    free(data);
+    if (!obj) {
+        enum MHD_Result result = respond_status(
+            r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", error);
+        free(error);
+        return result;
+    }
+    if (list) {
+        size_t i;
+        json_t *item;
+        json_array_foreach (json_object_get(obj, "items"), i, item) {
+            add_span(r, item);
+        }
+    } else {
+        add_span(r, obj);
+    }
+    return respond_json(r, MHD_HTTP_OK, obj);
+}
+
+/* Returns the number of distinct Nodes with a watch open: the connected
+ * agents (antctl's "get controllerinfo"). */
+static size_t
+count_connected_agents(const struct api_server *server)
+{
+    size_t n = 0;
+    for (const struct api_request *r = server->requests; r; r = r->next) {
+        if (!r->watching || !r->node_name) {
+            continue;
+        }
+        bool seen = false;
+        for (const struct api_request *q = server->requests; q != r;
+             q = q->next) {
+            if (q->watching && q->node_name
+                && !strcmp(q->node_name, r->node_name)) {
+                seen = true;
+                break;
+            }
+        }
+        n += !seen;
+    }
+    return n;
+}
+
+/* The controller's information (API_SERVER_CONTROLLERINFO_PATH), in the
+ * spirit of Antrea's AntreaControllerInfo. */
+static json_t *
+controller_info(const struct api_server *server)
+{
+    json_t *counts = json_pack(
+        "{s:I, s:I, s:I}",
+        "networkPolicyNum", (json_int_t) cp_store_count(
+            server->store, CP_RESOURCE_NETWORK_POLICIES),
+        "addressGroupNum", (json_int_t) cp_store_count(
+            server->store, CP_RESOURCE_ADDRESS_GROUPS),
+        "appliedToGroupNum", (json_int_t) cp_store_count(
+            server->store, CP_RESOURCE_APPLIED_TO_GROUPS));
+    json_t *conditions = json_pack(
+        "[{s:s, s:s, s:s}]", "type", "ControllerHealthy",
+        "status", server->ready ? "True" : "False",
+        "reason", server->ready ? "Synced" : "NotSynced");
+    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:I, s:I, s:I, s:o}",
+                     "kind", "AntreaControllerInfo",
+                     "name", "antrea-controller",
+                     "version", server->version ? server->version : "",
+                     "apiPort", server->port,
+                     "networkPolicyControllerInfo", counts,
+                     "connectedAgentNum",
+                     (json_int_t) count_connected_agents(server),
+                     "watchNum", (json_int_t) server->n_watches,
+                     "uptimeSeconds",
+                     (json_int_t) ((time_msec() - server->started) / 1000),
+                     "controllerConditions", conditions);
+}
+
 /* Queues the response to the authorised request 'r'. */
 static enum MHD_Result
 respond(struct api_request *r)
@@ -781,6 +937,8 @@ respond(struct api_request *r)
                 : respond_text(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                                "not ready: the Kubernetes informers have "
                                "not synced yet"));
+    case ROUTE_CONTROLLERINFO:
+        return respond_json(r, MHD_HTTP_OK, controller_info(server));
     case ROUTE_LIST:
     case ROUTE_GET:
     case ROUTE_WATCH:
@@ -799,10 +957,14 @@ respond(struct api_request *r)
     switch (r->route) {
     case ROUTE_HEALTHZ:
     case ROUTE_READYZ:
+    case ROUTE_CONTROLLERINFO:
         break;
     case ROUTE_LIST:
         data = cp_store_list(server->store, r->resource, r->node_name,
                              &size);
+        if (r->json) {
+            return respond_decoded(r, data, size, true);
+        }
         return respond_bytes(r, MHD_HTTP_OK, API_SERVER_CONTENT_TYPE, data,
                              size);
     case ROUTE_GET:
@@ -818,6 +980,9 @@ respond(struct api_request *r)
                                                     "NotFound", message);
             free(message);
             return result;
+        }
+        if (r->json) {
+            return respond_decoded(r, data, size, false);
         }
         return respond_bytes(r, MHD_HTTP_OK, API_SERVER_CONTENT_TYPE, data,
                              size);

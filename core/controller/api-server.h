@@ -14,6 +14,10 @@
  * watch waiting for events, is suspended (MHD_ALLOW_SUSPEND_RESUME) and
  * resumed when its answer or data arrives.
  *
+ * For antctl the same server answers lists and gets as JSON (cp-json.h)
+ * when the request's Accept header asks for API_SERVER_JSON_CONTENT_TYPE,
+ * with each object's span, and serves API_SERVER_CONTROLLERINFO_PATH.
+ *
  * Every request except /healthz is checked by 'auth' (api-auth.h); with
  * no auth object every request is allowed (tests only).
  *
@@ -27,14 +31,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cp-store.h"
+
 struct api_auth;
 struct api_server;
-struct cp_store;
 struct event_loop;
 
 /* The API's path prefix and media type. */
 #define API_SERVER_PREFIX "/apis/controlplane.antrea.io/v1beta2/"
 #define API_SERVER_CONTENT_TYPE "application/vnd.antrea.cp.v1beta2+protobuf"
+
+/* What antctl puts in Accept to get lists and objects as JSON (cp-json.h),
+ * with their spans; the answer's Content-Type is application/json. */
+#define API_SERVER_JSON_CONTENT_TYPE "application/vnd.antrea.cp.v1beta2+json"
 
 /* Bytes a watcher may have queued and unsent before the store ends its
  * watch, unless told otherwise. */
@@ -43,6 +52,19 @@ struct event_loop;
 /* Milliseconds of silence after which a watch gets a keepalive (an empty
  * frame), which is also how the server notices clients that went away. */
 #define API_SERVER_DEFAULT_KEEPALIVE_MS 30000
+
+/* Path of the controller's information for antctl ("get controllerinfo"):
+ * version, readiness, object counts and the connected agents, as JSON.
+ * Authorised as a non-resource "get" of this path. */
+#define API_SERVER_CONTROLLERINFO_PATH "/controllerinfo"
+
+/* Returns the names of the Nodes in the span of object 'name' of
+ * 'resource' as a malloc'd array of strings the store owns (valid until it
+ * changes), their number in '*np'; NULL when there are none.  Lists and
+ * gets in JSON carry them (antctl); the server cannot compute them from
+ * the store's read interface alone. */
+typedef const char **api_server_span_func(void *aux, enum cp_resource,
+                                          const char *name, size_t *np);
 
 /* How to serve. */
 struct api_server_params {
@@ -56,6 +78,11 @@ struct api_server_params {
                                    for GnuTLS's "NORMAL" */
     size_t watch_max_bytes;     /* 0: API_SERVER_DEFAULT_WATCH_MAX_BYTES */
     long long keepalive_ms;     /* 0: API_SERVER_DEFAULT_KEEPALIVE_MS */
+    const char *version;        /* the controller's version, for
+                                   controllerinfo; NULL: unknown */
+    api_server_span_func *span; /* spans for JSON answers, or NULL (no
+                                   spans shown) */
+    void *span_aux;             /* 'span''s 'aux' */
 };
 
 /* Starts serving: binds and listens now, serves from the loop's next

@@ -87,6 +87,29 @@ struct controller {
     char *hostname;             /* for Events' reportingInstance */
 };
 
+/* The API server's span callback (api-server.h): the Nodes whose view
+ * holds object 'name' of 'resource', for antctl. */
+static const char **
+store_span(void *store_, enum cp_resource resource, const char *name,
+           size_t *np)
+{
+    const struct cp_store *store = store_;
+    const char **nodes = NULL;
+    size_t n = 0, allocated = 0;
+    const char *node;
+
+    for (uint32_t id = 0; (node = cp_store_node_name(store, id)); id++) {
+        if (cp_store_span_has(store, resource, name, node)) {
+            if (n >= allocated) {
+                nodes = x2nrealloc(nodes, &allocated, sizeof *nodes);
+            }
+            nodes[n++] = node;
+        }
+    }
+    *np = n;
+    return nodes;
+}
+
 /* Prints the command line's help to 'stream'. */
 static void
 usage(FILE *stream)
@@ -653,6 +676,7 @@ run(struct controller_config *cfg, const struct controller_options *opts)
     struct api_server_params params = {
         .address = opts->bind_address, .port = cfg->api_port,
         .cert_pem = cert, .key_pem = key, .priorities = prio,
+        .version = PACKAGE_VERSION, .span = store_span, .span_aux = c.store,
     };
     c.server = api_server_create(c.loop, c.store, c.auth, &params, &error);
     if (!c.server) {

@@ -11,12 +11,23 @@
  * The key comes, as in Antrea, from the environment variable
  * ANTREA_IPSEC_PSK (Antrea fills it from the "antrea-ipsec" Secret).  It is
  * copied at init and never logged or put into an error message.
+ *
+ * Config (optional): "espMode: transport" (the default, Antrea's and
+ * ovs-monitor-ipsec's) or "tunnel".  ovs-monitor-ipsec writes strongSwan
+ * connections in transport mode; strongSwan's kernel-libipsec (ESP in
+ * userspace, for kernels without ESP) only does tunnel mode, so "tunnel"
+ * adds the options ipsec_type=tunnel and ipsec_auto=start (on the Node
+ * with the lower IP of each pair; "add" on the other) to every port, which
+ * ovs-monitor-ipsec copies into each connection as "type=tunnel" and
+ * "auto=..." (kernel-libipsec never raises the acquire that auto=route
+ * waits for; docs/plugins.md).
  */
 
 #include <config.h>
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +47,7 @@
 /* The module's state. */
 struct ipsec {
     char psk[ANTREA_OVS_OPTION_VALUE_SIZE]; /* the key, NUL-terminated */
+    bool esp_tunnel_mode;       /* espMode: tunnel (ipsec_type=tunnel) */
 };
 
 static int ipsec_init(const struct antrea_plugin_init_args *, void **statep);
@@ -84,16 +96,41 @@ psk_problem(const char *psk)
     return NULL;
 }
 
-/* Starts the module: refuses any config block (the module takes no keys)
- * and reads the pre-shared key from the environment. */
+/* Reads espMode from 'config' into '*tunnelp'. */
+static int
+read_esp_mode(const struct antrea_plugin_init_args *args, bool *tunnelp)
+{
+    const struct antrea_host_api *api = args->api;
+    const char *mode;
+    int retval = api->config_get_string(args->host, args->config, "espMode",
+                                        "transport", &mode);
+    if (retval) {
+        return retval;
+    }
+    if (!strcmp(mode, "transport") || !strcmp(mode, "tunnel")) {
+        *tunnelp = !strcmp(mode, "tunnel");
+        return 0;
+    }
+    api->config_error(args->host, api->config_get(args->config, "espMode"),
+                      "espMode \"%s\": expected \"transport\" or "
+                      "\"tunnel\"", mode);
+    return EINVAL;
+}
+
+/* Starts the module: checks its config block (espMode only) and reads
+ * the pre-shared key from the environment. */
 static int
 ipsec_init(const struct antrea_plugin_init_args *args, void **statep)
 {
-    static const char *const no_keys[] = { NULL };
+    static const char *const keys[] = { "espMode", NULL };
     const struct antrea_host_api *api = args->api;
 
     *statep = NULL;
-    int retval = api->config_check_keys(args->host, args->config, no_keys);
+    int retval = api->config_check_keys(args->host, args->config, keys);
+    bool tunnel = false;
+    if (!retval) {
+        retval = read_esp_mode(args, &tunnel);
+    }
     if (retval) {
         return retval;
     }
@@ -119,6 +156,7 @@ ipsec_init(const struct antrea_plugin_init_args *args, void **statep)
         return ENOMEM;
     }
     antrea_strlcpy(ipsec->psk, psk, sizeof ipsec->psk);
+    ipsec->esp_tunnel_mode = tunnel;
     *statep = ipsec;
     return 0;
 }
@@ -210,6 +248,22 @@ ipsec_peer_port_spec(void *state, const struct antrea_ipsec_peer_request *req,
         char port[8];
         snprintf(port, sizeof port, "%u", (unsigned int) req->dst_port);
         retval = add_option(spec, peer->name, "dst_port", port, error);
+    }
+    if (!retval && ipsec->esp_tunnel_mode) {
+        retval = add_option(spec, peer->name, "ipsec_type", "tunnel", error);
+        if (!retval) {
+            /* kernel-libipsec raises no acquire for a trap policy
+             * (ovs-monitor-ipsec's auto=route), so nothing would ever
+             * start the negotiation: the Node with the lower IP starts
+             * it at once, the other waits for it (both starting makes
+             * duplicate IKE SAs, and deleting them loses CHILD SAs). */
+            bool initiator = (req->local
+                              && memcmp(req->local->node_ip.bytes,
+                                        peer->node_ip.bytes,
+                                        sizeof peer->node_ip.bytes) < 0);
+            retval = add_option(spec, peer->name, "ipsec_auto",
+                                initiator ? "start" : "add", error);
+        }
     }
     return retval;
 }

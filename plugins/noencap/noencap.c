@@ -13,7 +13,8 @@
  * for IPsec to encrypt.
  *
  * Like every mode module it only decides (antrea/encap-mode.h): the agent
- * installs the flows, routes and iptables rules that follow.
+ * installs the flows, routes and iptables rules that follow
+ * (core/agent/peers.c).
  */
 
 #include <config.h>
@@ -36,9 +37,11 @@ static const struct antrea_encap_mode_ops noencap_ops = {
     .flags = (ANTREA_ENCAP_DOES_IPAM | ANTREA_ENCAP_FORWARDS
               | ANTREA_ENCAP_ALLOWS_NO_SNAT),
 
-    /* XXX: no node_setup yet.  The host-side preparation this mode needs
-     * (routing tables, iptables chains, sysctls) is built in later issues;
-     * until then the agent does none of it for any mode. */
+    /* No node_setup: the host side of a mode that routes peers through
+     * the gateway (route table 300, the fwmark rule, ANTREA-MANGLE and
+     * ANTREA-RAW, peers exempt from SNAT) is the agent's, which sets it
+     * up whenever some peer path is ROUTE or UNDERLAY (docs/plugins.md,
+     * "noEncap and hybrid on the host"). */
     .node_setup = NULL,
     .peer_path = noencap_peer_path,
 };

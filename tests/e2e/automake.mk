@@ -6,11 +6,14 @@ EXTRA_DIST += \
 	tests/e2e/cluster \
 	tests/e2e/run-e2e.sh \
 	tests/e2e/test_antrea.py \
+	tests/e2e/test_modes.py \
+	tests/e2e/test_policyonly.py \
 	tests/e2e/test_sandbox.py \
 	tests/e2e/sandbox/__init__.py \
 	tests/e2e/sandbox/cli.py \
 	tests/e2e/sandbox/cluster.py \
 	tests/e2e/sandbox/demo.py \
+	tests/e2e/sandbox/ipsec.py \
 	tests/e2e/sandbox/k8s_watch.py \
 	tests/e2e/sandbox/kube.py \
 	tests/e2e/sandbox/ovs.py \

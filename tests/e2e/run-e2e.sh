@@ -10,8 +10,12 @@
 #   - test_antrea.py: the cluster with antrea-c's own agent and CNI
 #     (--cni antrea) from the build tree ($ANTREA_BUILD_DIR, else
 #     _build/plain, else _build/quickstart); skipped without one;
+#   - test_modes.py: noEncap and hybrid (split subnets) end to end, with
+#     the NetworkPolicy conformance suite in each;
+#   - test_policyonly.py: networkPolicyOnly chained after ptp, with the
+#     conformance suite;
 #   - netpol/test_netpol.py: the NetworkPolicy conformance suite on a
-#     cluster running antrea-controller and antrea-agent (same build).
+#     cluster running antrea-controller and antrea-agent (encap).
 
 set -eu
 
@@ -34,7 +38,7 @@ echo "--- building the Kubernetes binaries (cached after the first run)"
 failed=
 for t in sandbox/test_topology.py sandbox/test_kube.py \
          sandbox/test_runtime.py test_sandbox.py test_antrea.py \
-         netpol/test_netpol.py; do
+         test_modes.py test_policyonly.py netpol/test_netpol.py; do
     echo "--- $t"
     rc=0
     PYTHONPATH="$e2e" timeout 1800 "$python" "$t" || rc=$?

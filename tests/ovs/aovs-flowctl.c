@@ -32,6 +32,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,9 @@ main(int argc, char *argv[])
         return 2;
     }
 
+    /* The datapath purge writes to ovs-vswitchd's control socket: a
+     * killed daemon must give EPIPE, not end this process. */
+    signal(SIGPIPE, SIG_IGN);
     struct aovs_switch *sw = aovs_switch_create(argv[1], 1, 10000);
     aovs_switch_set_datapath_purge(sw, argc != 3);
     struct aovs_flow_table *table = aovs_flow_table_create();

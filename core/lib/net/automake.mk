@@ -30,11 +30,13 @@ NET_TEST_UTIL = tests/net/net-test-util.c tests/net/net-test-util.h
 check_PROGRAMS += \
 	tests/net/test-pod-iface \
 	tests/net/test-route \
-	tests/net/test-iptables
+	tests/net/test-iptables \
+	tests/net/test-iptables-routed
 TESTS += \
 	tests/net/test-pod-iface \
 	tests/net/test-route \
-	tests/net/test-iptables
+	tests/net/test-iptables \
+	tests/net/test-iptables-routed
 
 tests_net_test_pod_iface_SOURCES = tests/net/test-pod-iface.c \
 	$(NET_TEST_UTIL)
@@ -47,3 +49,7 @@ tests_net_test_iptables_SOURCES = tests/net/test-iptables.c \
 	$(NET_TEST_UTIL)
 tests_net_test_iptables_CFLAGS = $(NET_TEST_CFLAGS)
 tests_net_test_iptables_LDADD = $(NET_TEST_LDADD)
+tests_net_test_iptables_routed_SOURCES = tests/net/test-iptables-routed.c \
+	$(NET_TEST_UTIL)
+tests_net_test_iptables_routed_CFLAGS = $(NET_TEST_CFLAGS)
+tests_net_test_iptables_routed_LDADD = $(NET_TEST_LDADD)

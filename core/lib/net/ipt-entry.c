@@ -21,7 +21,10 @@
 #include <string.h>
 #include <libiptc/libiptc.h>
 #include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/xt_CT.h>
 #include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_mac.h>
+#include <linux/netfilter/xt_mark.h>
 
 #include "antrea/net-util.h"
 #include "util.h"
@@ -51,12 +54,59 @@ set_iface(const char *iface, char name[IFNAMSIZ],
     memset(mask, 0xff, len + 1);
 }
 
-/* Returns true if 'target' is a verdict or a chain jump, which the
- * standard target carries. */
-static bool
-is_standard_target(const char *target)
+/* The kinds of target an entry may carry. */
+enum target_kind {
+    TARGET_STANDARD,            /* a verdict or a jump to a chain */
+    TARGET_MASQUERADE,          /* MASQUERADE, no options */
+    TARGET_MARK,                /* MARK --set-xmark */
+    TARGET_CT_NOTRACK,          /* CT --notrack */
+};
+
+/* Returns the kind of 'target' (a name checked to be non-empty). */
+static enum target_kind
+target_kind(const char *target)
 {
-    return strcmp(target, "MASQUERADE") != 0;
+    return (!strcmp(target, "MASQUERADE") ? TARGET_MASQUERADE
+            : !strcmp(target, "MARK") ? TARGET_MARK
+            : !strcmp(target, "CT") ? TARGET_CT_NOTRACK
+            : TARGET_STANDARD);
+}
+
+/* Returns the size of the private data of a target of 'kind', and its
+ * revision in '*revisionp'. */
+static size_t
+target_data_size(enum target_kind kind, uint8_t *revisionp)
+{
+    *revisionp = 0;
+    switch (kind) {
+    case TARGET_MASQUERADE:
+        return XT_ALIGN(sizeof (struct nf_nat_ipv4_multi_range_compat));
+    case TARGET_MARK:
+        *revisionp = 2;         /* the revision of --set-xmark */
+        return XT_ALIGN(sizeof (struct xt_mark_tginfo2));
+    case TARGET_CT_NOTRACK:
+        *revisionp = 2;         /* what iptables-save prints as CT */
+        return XT_ALIGN(sizeof (struct xt_ct_target_info_v1));
+    case TARGET_STANDARD:
+    default:
+        return XT_ALIGN(sizeof (int));
+    }
+}
+
+/* Appends match 'name' (revision 0) with 'size' bytes of 'data' at
+ * '*offsetp' in 'e', advancing '*offsetp'. */
+static void
+put_match(struct ipt_entry *e, size_t *offsetp, const char *name,
+          const void *data, size_t size)
+{
+    struct xt_entry_match *m = (struct xt_entry_match *)
+        ((char *) e + *offsetp);
+    size_t match_size = XT_ALIGN(sizeof *m) + XT_ALIGN(size);
+    m->u.user.match_size = (uint16_t) match_size;
+    strcpy(m->u.user.name, name);
+    m->u.user.revision = 0;
+    memcpy(m->data, data, size);
+    *offsetp += match_size;
 }
 
 /* Returns a new entry for 'rule'. */
@@ -93,14 +143,19 @@ ipt_entry_build(const struct ipt_rule *rule, char **errorp)
         return NULL;
     }
 
-    size_t match_size = (rule->comment
-                         ? XT_ALIGN(sizeof (struct xt_entry_match))
-                           + XT_ALIGN(sizeof (struct xt_comment_info))
-                         : 0);
+    size_t match_size = 0;
+    if (rule->has_mac_source) {
+        match_size += XT_ALIGN(sizeof (struct xt_entry_match))
+                      + XT_ALIGN(sizeof (struct xt_mac_info));
+    }
+    if (rule->comment) {
+        match_size += XT_ALIGN(sizeof (struct xt_entry_match))
+                      + XT_ALIGN(sizeof (struct xt_comment_info));
+    }
+    enum target_kind kind = target_kind(rule->target);
+    uint8_t revision;
     size_t target_size = XT_ALIGN(sizeof (struct xt_entry_target))
-        + (is_standard_target(rule->target)
-           ? XT_ALIGN(sizeof (int))
-           : XT_ALIGN(sizeof (struct nf_nat_ipv4_multi_range_compat)));
+                         + target_data_size(kind, &revision);
     size_t entry_size = XT_ALIGN(sizeof (struct ipt_entry));
     size_t size = entry_size + match_size + target_size;
 
@@ -113,6 +168,9 @@ ipt_entry_build(const struct ipt_rule *rule, char **errorp)
     }
     if (rule->dst.ip.family) {
         set_address(&rule->dst, &e->ip.dst, &e->ip.dmsk);
+        if (rule->dst_invert) {
+            e->ip.invflags |= IPT_INV_DSTIP;
+        }
     }
     if (rule->in_iface) {
         set_iface(rule->in_iface, e->ip.iniface, e->ip.iniface_mask);
@@ -127,25 +185,38 @@ ipt_entry_build(const struct ipt_rule *rule, char **errorp)
         }
     }
 
+    /* Matches in command-line order: -m mac, then -m comment. */
+    size_t offset = entry_size;
+    if (rule->has_mac_source) {
+        struct xt_mac_info mac;
+        memset(&mac, 0, sizeof mac);
+        memcpy(mac.srcaddr, rule->mac_source, sizeof mac.srcaddr);
+        put_match(e, &offset, "mac", &mac, sizeof mac);
+    }
     if (rule->comment) {
-        struct xt_entry_match *m = (struct xt_entry_match *)
-            ((char *) e + entry_size);
-        m->u.user.match_size = (uint16_t) match_size;
-        strcpy(m->u.user.name, "comment");
-        m->u.user.revision = 0;
-        struct xt_comment_info *info = (struct xt_comment_info *) m->data;
-        strcpy(info->comment, rule->comment);
+        struct xt_comment_info info;
+        memset(&info, 0, sizeof info);
+        strcpy(info.comment, rule->comment);
+        put_match(e, &offset, "comment", &info, sizeof info);
     }
 
     struct xt_entry_target *t = (struct xt_entry_target *)
         ((char *) e + e->target_offset);
     t->u.user.target_size = (uint16_t) target_size;
     strcpy(t->u.user.name, rule->target);
-    t->u.user.revision = 0;
-    if (!is_standard_target(rule->target)) {
+    t->u.user.revision = revision;
+    if (kind == TARGET_MASQUERADE) {
         struct nf_nat_ipv4_multi_range_compat *mr
             = (struct nf_nat_ipv4_multi_range_compat *) t->data;
         mr->rangesize = 1;      /* the kernel requires exactly one */
+    } else if (kind == TARGET_MARK) {
+        struct xt_mark_tginfo2 *mark = (struct xt_mark_tginfo2 *) t->data;
+        mark->mark = rule->mark;
+        mark->mask = rule->mark_mask;
+    } else if (kind == TARGET_CT_NOTRACK) {
+        struct xt_ct_target_info_v1 *ct
+            = (struct xt_ct_target_info_v1 *) t->data;
+        ct->flags = XT_CT_NOTRACK;
     }
     /* A standard target's verdict stays 0: libiptc maps the name
      * (ACCEPT, RETURN, a chain) to the verdict or jump when the rule is

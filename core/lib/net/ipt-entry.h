@@ -14,7 +14,13 @@
  *     struct xt_standard_target, which libiptc resolves by name;
  *   - target "MASQUERADE" revision 0 (the IPv4 one):
  *     struct nf_nat_ipv4_multi_range_compat with one empty range, i.e.
- *     no --to-ports and no --random.
+ *     no --to-ports and no --random;
+ *   - match "mac" revision 0 (--mac-source): struct xt_mac_info;
+ *   - target "MARK" revision 2 (--set-xmark VALUE/MASK):
+ *     struct xt_mark_tginfo2;
+ *   - target "CT" revision 2 with --notrack only: struct
+ *     xt_ct_target_info_v1 with XT_CT_NOTRACK (raw table only; the
+ *     iptables binary cannot print revision 0).
  *
  * iptables.c decides which rules Antrea wants; this file only encodes.
  */
@@ -24,6 +30,7 @@
 
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "antrea/net-types.h"
 
@@ -33,13 +40,19 @@ struct ipt_entry;
 struct ipt_rule {
     struct antrea_prefix src;   /* -s; family 0: any source */
     struct antrea_prefix dst;   /* -d; family 0: any destination */
+    bool dst_invert;            /* ! -d */
     const char *in_iface;       /* -i, or NULL */
     bool in_iface_invert;       /* ! -i */
     const char *out_iface;      /* -o, or NULL */
     bool out_iface_invert;      /* ! -o */
+    bool has_mac_source;        /* -m mac --mac-source 'mac_source' */
+    uint8_t mac_source[6];      /* ...the Ethernet source to match */
     const char *comment;        /* -m comment --comment, or NULL */
     const char *target;         /* -j: "ACCEPT", "DROP", "RETURN",
-                                   "MASQUERADE" or a chain name */
+                                   "MASQUERADE", "MARK", "CT" (meaning
+                                   "CT --notrack") or a chain name */
+    uint32_t mark;              /* "MARK": --set-xmark mark/mark_mask */
+    uint32_t mark_mask;         /* ...bits of the mark replaced */
 };
 
 /* Returns a new entry (caller frees) for 'rule', or NULL with a message in

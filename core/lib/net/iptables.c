@@ -40,6 +40,11 @@ LOG_DEFINE_THIS_MODULE(iptables);
 #define COMMENT_TO_PODS "Antrea: accept packets to local pods"
 #define COMMENT_NO_MASQ "Antrea: do not masquerade pod to pod packets"
 #define COMMENT_MASQ "Antrea: masquerade pod to external packets"
+#define COMMENT_JUMP_MANGLE "Antrea: jump to Antrea mangle rules"
+#define COMMENT_JUMP_RAW "Antrea: jump to Antrea raw rules"
+#define COMMENT_MARK_SERVICE "Antrea: mark service traffic"
+#define COMMENT_UNMARK "Antrea: unmark non-service traffic"
+#define COMMENT_REENTRY "Antrea: reentry packets from the gateway"
 
 /* One table's share of the work. */
 struct table_job {
@@ -171,12 +176,24 @@ has_jump(struct xtc_handle *h, const char *builtin, const char *chain)
     return false;
 }
 
-/* Applies 'job' to the in-memory table 'h'. */
+/* Applies 'job' to the in-memory table 'h'; sets '*changedp' to false
+ * if there was nothing to do (a removal of what is not there). */
 static int
-edit_table(struct xtc_handle *h, const struct table_job *job, char **errorp)
+edit_table(struct xtc_handle *h, const struct table_job *job,
+           bool *changedp, char **errorp)
 {
     int error;
+    *changedp = true;
     if (job->remove) {
+        bool jumps = false;
+        for (const char *c = iptc_first_chain(h); c && !jumps;
+             c = iptc_next_chain(h)) {
+            jumps = has_jump(h, c, job->chain);
+        }
+        if (!jumps && !iptc_is_chain(job->chain, h)) {
+            *changedp = false;
+            return 0;
+        }
         error = delete_jumps(h, job, errorp);
         if (error || !iptc_is_chain(job->chain, h)) {
             return error;
@@ -252,8 +269,9 @@ run_table_job(const struct table_job *job, char **errorp)
                                 job->table, iptc_strerror(error));
             return error;
         }
-        error = edit_table(h, job, errorp);
-        if (!error && !iptc_commit(h)) {
+        bool changed;
+        error = edit_table(h, job, &changed, errorp);
+        if (!error && changed && !iptc_commit(h)) {
             error = errno;
             if (error == EAGAIN && attempt < MAX_COMMIT_ATTEMPTS) {
                 /* The table changed since iptc_init(): start over. */
@@ -319,6 +337,15 @@ config_validate(const struct iptables_config *config, char **errorp)
         *errorp = xstrdup("SNAT rules need the Node's IPv4 Pod CIDR "
                           "(iptables rules are IPv4 only)");
         return config->pod_cidr.ip.family ? EAFNOSUPPORT : EINVAL;
+    }
+    if (config->routed_peers && config->service_cidr.ip.family
+        && (config->service_cidr.ip.family != AF_INET
+            || config->service_cidr.length > 32)) {
+        char text[ANTREA_PREFIX_STRING_SIZE];
+        antrea_prefix_to_string(&config->service_cidr, text, sizeof text);
+        *errorp = xasprintf("Service CIDR %s is not an IPv4 CIDR "
+                            "(iptables rules are IPv4 only)", text);
+        return EAFNOSUPPORT;
     }
     if (config->n_cluster_cidrs && !config->cluster_cidrs) {
         *errorp = xstrdup("cluster CIDR count given without CIDRs");
@@ -390,18 +417,68 @@ iptables_install(const struct iptables_config *config, char **errorp)
         }
     }
 
+    /* Routed peers: mark Service traffic from Pods for the agent's route
+     * table, and leave re-entering packets untracked. */
+    struct ipt_entry **mangle = NULL;
+    size_t n_mangle = 0, allocated_mangle = 0;
+    struct ipt_entry **raw = NULL;
+    size_t n_raw = 0, allocated_raw = 0;
+    if (!error && config->routed_peers && config->service_cidr.ip.family) {
+        struct ipt_rule mark = {
+            .in_iface = gw, .dst = config->service_cidr,
+            .comment = COMMENT_MARK_SERVICE, .target = "MARK",
+            .mark = IPTABLES_SERVICE_MARK,
+            .mark_mask = IPTABLES_SERVICE_MARK,
+        };
+        struct ipt_rule unmark = {
+            .in_iface = gw, .dst = config->service_cidr, .dst_invert = true,
+            .comment = COMMENT_UNMARK, .target = "MARK",
+            .mark = 0, .mark_mask = UINT32_MAX,
+        };
+        error = add_rule(&mark, &mangle, &n_mangle, &allocated_mangle,
+                         errorp);
+        if (!error) {
+            error = add_rule(&unmark, &mangle, &n_mangle, &allocated_mangle,
+                             errorp);
+        }
+    }
+    if (!error && config->routed_peers) {
+        struct ipt_rule notrack = {
+            .in_iface = gw, .has_mac_source = true,
+            .comment = COMMENT_REENTRY, .target = "CT",
+        };
+        memcpy(notrack.mac_source, config->reentrance_mac,
+               sizeof notrack.mac_source);
+        error = add_rule(&notrack, &raw, &n_raw, &allocated_raw, errorp);
+    }
+
     if (!error) {
+        bool off = !config->routed_peers;
         const struct table_job jobs[] = {
             { "filter", "FORWARD", IPTABLES_FORWARD_CHAIN,
               COMMENT_JUMP_FORWARD, false, fwd, n_fwd },
             { "nat", "POSTROUTING", IPTABLES_POSTROUTING_CHAIN,
               COMMENT_JUMP_POSTROUTING, false, nat, n_nat },
+            { "mangle", "PREROUTING", IPTABLES_MANGLE_CHAIN,
+              COMMENT_JUMP_MANGLE, off, mangle, n_mangle },
+            { "raw", "PREROUTING", IPTABLES_RAW_CHAIN,
+              COMMENT_JUMP_RAW, off, raw, n_raw },
         };
         error = run_table_jobs(jobs, ARRAY_SIZE(jobs), errorp);
     }
     if (!error) {
-        LOG_DBG("installed %zu filter and %zu nat rules", n_fwd, n_nat);
+        LOG_DBG("installed %zu filter, %zu nat, %zu mangle and %zu raw "
+                "rules", n_fwd, n_nat, n_mangle, n_raw);
     }
+
+    for (size_t i = 0; i < n_mangle; i++) {
+        free(mangle[i]);
+    }
+    free(mangle);
+    for (size_t i = 0; i < n_raw; i++) {
+        free(raw[i]);
+    }
+    free(raw);
 
     for (size_t i = 0; i < n_fwd; i++) {
         free(fwd[i]);
@@ -424,6 +501,10 @@ iptables_uninstall(char **errorp)
           COMMENT_JUMP_FORWARD, true, NULL, 0 },
         { "nat", "POSTROUTING", IPTABLES_POSTROUTING_CHAIN,
           COMMENT_JUMP_POSTROUTING, true, NULL, 0 },
+        { "mangle", "PREROUTING", IPTABLES_MANGLE_CHAIN,
+          COMMENT_JUMP_MANGLE, true, NULL, 0 },
+        { "raw", "PREROUTING", IPTABLES_RAW_CHAIN,
+          COMMENT_JUMP_RAW, true, NULL, 0 },
     };
     return run_table_jobs(jobs, ARRAY_SIZE(jobs), errorp);
 }

@@ -12,6 +12,7 @@
 #include "pod-iface.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -346,6 +347,58 @@ create_veth(struct create_ctx *ctx, char **errorp)
 
 /* Does the work of pod_iface_create() after validation, leaving
  * 'ctx->host_ifindex' set once there is something to roll back. */
+/* Writes 'value' to /proc/sys/net/'key' (the calling thread's namespace,
+ * the Node's).  A missing file is an error unless 'optional'. */
+static int
+write_net_sysctl(const char *key, const char *value, bool optional,
+                 char **errorp)
+{
+    char *path = xasprintf("/proc/sys/net/%s", key);
+    int error = 0;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, value, strlen(value)) < 0) {
+        error = errno;
+        if (optional && error == ENOENT) {
+            error = 0;
+        } else {
+            *errorp = xasprintf("cannot set %s to %s: %s", path, value,
+                                strerror(error));
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(path);
+    return error;
+}
+
+/* Keeps the Node's own IP stack off the host end 'ifname'.  On OVS's
+ * userspace datapath a port's packets reach the kernel too (OVS reads
+ * them through AF_PACKET, where the kernel datapath would take them
+ * away), so without this the Node answers the Pod's ARP for its gateway
+ * with the veth's MAC, and then forwards the Pod's packets itself while
+ * OVS forwards them as well: every packet leaves twice (the "DUP!" of
+ * ping across Nodes).  No ARP replies on the host end (arp_ignore 8), no
+ * forwarding from it, no IPv6 on it. */
+static int
+isolate_host_end(const char *ifname, char **errorp)
+{
+    char *arp_ignore = xasprintf("ipv4/conf/%s/arp_ignore", ifname);
+    char *forwarding = xasprintf("ipv4/conf/%s/forwarding", ifname);
+    char *ipv6 = xasprintf("ipv6/conf/%s/disable_ipv6", ifname);
+    int error = write_net_sysctl(arp_ignore, "8", false, errorp);
+    if (!error) {
+        error = write_net_sysctl(forwarding, "0", false, errorp);
+    }
+    if (!error) {
+        error = write_net_sysctl(ipv6, "1", true, errorp);
+    }
+    free(arp_ignore);
+    free(forwarding);
+    free(ipv6);
+    return error;
+}
+
 static int
 create__(struct create_ctx *ctx, struct pod_iface *iface, char **errorp)
 {
@@ -393,6 +446,10 @@ create__(struct create_ctx *ctx, struct pod_iface *iface, char **errorp)
         goto out;
     }
     ctx->host_ifindex = rtnl_link_get_ifindex(host_link);
+    error = isolate_host_end(config->host_ifname, errorp);
+    if (error) {
+        goto out;
+    }
     error = get_link(&ctx->pod, config->ifname, &pod_link);
     if (error) {
         *errorp = xasprintf("created veth %s but its peer %s is not in "

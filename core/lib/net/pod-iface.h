@@ -9,7 +9,11 @@
  * directly inside the Pod's network namespace (the peer of the RTM_NEWLINK
  * request carries IFLA_NET_NS_FD), so no interface named like the
  * container's ever appears in the Node's namespace and nothing is moved or
- * renamed.  It then sets the MTU (both ends, at creation), brings both ends
+ * renamed.  It keeps the Node's IP stack off the host end (arp_ignore 8,
+ * forwarding 0, IPv6 off: on OVS's userspace datapath the kernel sees a
+ * port's packets too, and would otherwise answer the Pod's ARP and forward
+ * its packets a second time).  It then sets the MTU (both ends, at
+ * creation), brings both ends
  * up, adds the addresses and routes inside the namespace, and optionally
  * turns TX checksum offload off on the container end (needed on OVS's
  * userspace datapath; see ethtool.h).  Any failure deletes the pair again,

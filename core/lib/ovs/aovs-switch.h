@@ -64,7 +64,9 @@
  * change are over), then "revalidator/purge" (every datapath flow goes;
  * the next packets rebuild them from the current tables).  A commit made
  * meanwhile restarts the sequence once it ends.  Without a control
- * socket it logs a warning once and does nothing.  Never blocks.
+ * socket it logs a warning once and does nothing.  Never blocks.  The
+ * process must ignore SIGPIPE (as OVS's own daemons do): the control
+ * socket of a killed ovs-vswitchd fails with EPIPE.
  */
 
 #ifndef AOVS_SWITCH_H

@@ -29,6 +29,7 @@ import sys
 import time
 from typing import Any, Optional
 
+from sandbox import ipsec as sandbox_ipsec
 from sandbox import kube
 from sandbox import ovs
 from sandbox import runtime
@@ -61,6 +62,9 @@ CNI_PROGRAM = pathlib.Path("core") / "cni" / "antrea-cni"
 AGENT_START_TIMEOUT = 60.0
 # The pre-shared key of --ipsec (a sandbox has nothing worth hiding).
 SANDBOX_IPSEC_PSK = "antrea-sandbox-psk"
+# The Pod MTU with --ipsec: Geneve (50) and ESP in UDP through charon's
+# TUN device (about 70) must fit br-phy's 1450 (topology.BR_PHY_MTU).
+IPSEC_POD_MTU = 1300
 
 
 class ClusterError(RuntimeError):
@@ -148,11 +152,8 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
             cni = "reference"
     build: Optional[pathlib.Path] = None
     if cni == "antrea":
-        if mode == "networkPolicyOnly":
-            raise ClusterError("--mode networkPolicyOnly: antrea-agent is "
-                               "then chained after another CNI that owns "
-                               "Pod addresses; the sandbox does not set "
-                               "that up (use encap, noEncap or hybrid)")
+        # networkPolicyOnly: Debian's ptp + host-local own Pod addresses
+        # and forwarding, antrea is chained after them (policy only).
         build = find_build_dir(build_dir)
     if cni == "reference" and (mode != "encap" or tunnel != "geneve"
                                or ipsec):
@@ -197,6 +198,10 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
         for i in range(1, nodes + 1):
             _write_reference_conflist(i)
         _add_pod_routes(nodes, subnets)
+    elif mode == "networkPolicyOnly":
+        _step("Pod networking: primary CNI ptp + host-local, routes between "
+              "Nodes (antrea-agent is chained after ptp: policy only)")
+        _add_pod_routes(nodes, subnets)
 
     _step("ServiceAccounts, RBAC and kubeconfigs for antrea-agent and "
           "antrea-controller")
@@ -222,12 +227,31 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
         _step(f"Pod networking: antrea-agent and antrea-cni from {build} "
               f"(trafficEncapMode {mode}, tunnelType {tunnel}"
               f"{', IPsec' if ipsec else ''}), one agent per Node")
+        if ipsec:
+            _step("IPsec: ovs-monitor-ipsec and strongSwan (charon with "
+                  "kernel-libipsec) per Node, Geneve routed through "
+                  "charon's ipsec0")
+            for i in range(1, nodes + 1):
+                sandbox_ipsec.start(i)
+                sandbox_ipsec.datapath_plumbing(
+                    i, topology.node_ip(i, subnets))
         for i in range(1, nodes + 1):
             _start_agent(i, build, agent_kubeconfig, mode=mode,
                          tunnel=tunnel, ipsec=ipsec)
         for i in range(1, nodes + 1):
             _wait_agent(i)
-            cni_bin_dir[i] = str(_write_antrea_cni(i, build))
+            cni_bin_dir[i] = str(_write_antrea_cni(
+                i, build, chained=mode == "networkPolicyOnly"))
+        if ipsec:
+            _step("IPsec: bringing up the IKE SAs between the Nodes")
+            for i in range(1, nodes + 1):
+                sandbox_ipsec.initiate(i, nodes - 1)
+        if mode == "noEncap" and subnets == "split":
+            # Not in hybrid: there the agents tunnel between subnets, and
+            # routes on the router would hide a tunnel that does not work.
+            _step("underlay routes to the Pod CIDRs on asbx-router "
+                  "(noEncap: peers in the other subnet are the underlay's)")
+            _add_router_pod_routes(nodes, subnets)
 
     _step("Pod runtimes (one per Node)")
     runtime_kubeconfig = kube.service_account_kubeconfig(
@@ -367,11 +391,18 @@ def _add_pod_routes(nodes: int, subnets: str) -> None:
                     "via", topology.node_ip(j, subnets)],
                     what=f"route to {node_name(j)}'s Pods on node{i}")
     if subnets == "split":
-        for j in range(1, nodes + 1):
-            util.run_in_netns("asbx-router", [
-                "ip", "route", "replace", pod_cidr(j),
-                "via", topology.node_ip(j, subnets)],
-                what=f"route to {node_name(j)}'s Pods on the router")
+        _add_router_pod_routes(nodes, subnets)
+
+
+def _add_router_pod_routes(nodes: int, subnets: str) -> None:
+    """The underlay's routes to every Node's podCIDR, on the router: what
+    Antrea's noEncap mode expects of the network between subnets (the
+    agent routes same-subnet peers itself)."""
+    for j in range(1, nodes + 1):
+        util.run_in_netns(topology.ROUTER_NS, [
+            "ip", "route", "replace", pod_cidr(j),
+            "via", topology.node_ip(j, subnets)],
+            what=f"route to {node_name(j)}'s Pods on the router")
 
 
 def _start_runtime(i: int, subnets: str, kubeconfig: pathlib.Path,
@@ -435,6 +466,18 @@ def agent_config(i: int, kubeconfig: pathlib.Path, *, mode: str,
     """Node i's agent configuration (etc/antrea-agent-encap.conf with the
     sandbox's paths and the userspace datapath)."""
     p = agent_paths(i)
+    # strongSwan's kernel-libipsec only does tunnel mode (sandbox/ipsec.py).
+    ipsec_module = ("\n  - name: ipsec\n    config:\n      espMode: tunnel"
+                    if ipsec else "")
+    ipsec_mtu = f"\ndefaultMTU: {IPSEC_POD_MTU}" if ipsec else ""
+    # networkPolicyOnly loads no IPAM module (the primary CNI allocates).
+    ipam = "" if mode == "networkPolicyOnly" else f"""\
+ipam: native
+modules:
+  - name: native
+    config:
+      dataDir: {p["ipam"]}{ipsec_module}
+"""
     return f"""\
 # antrea-agent of {node_name(i)}, written by tests/e2e/cluster up.
 ovsBridge: br-int
@@ -446,17 +489,12 @@ tunnelType: {tunnel}
 trafficEncryptionMode: {"ipsec" if ipsec else "none"}
 serviceCIDR: {SERVICE_CIDR}
 cniSocket: {p["socket"]}
-pluginDir: {plugins[0] if plugins else ""}
+pluginDir: {plugins[0] if plugins else ""}{ipsec_mtu}
 clientConnection:
   kubeconfig: {kubeconfig}
 antreaClientConnection:
   kubeconfig: {controller_paths()["agent_kubeconfig"]}
-ipam: native
-modules:
-  - name: native
-    config:
-      dataDir: {p["ipam"]}
-"""
+{ipam}"""
 
 
 def _log_tail(path: pathlib.Path, lines: int = 15) -> str:
@@ -477,8 +515,10 @@ def _agent_pid(i: int) -> Optional[int]:
 
 
 def _start_agent(i: int, build: pathlib.Path, kubeconfig: pathlib.Path, *,
-                 mode: str, tunnel: str, ipsec: bool) -> None:
-    """Starts Node i's antrea-agent in its namespace (unless it runs)."""
+                 mode: str, tunnel: str, ipsec: bool,
+                 psk: str = SANDBOX_IPSEC_PSK) -> None:
+    """Starts Node i's antrea-agent in its namespace (unless it runs);
+    with IPsec, 'psk' is its pre-shared key."""
     if _agent_pid(i):
         return
     p = agent_paths(i)
@@ -492,7 +532,7 @@ def _start_agent(i: int, build: pathlib.Path, kubeconfig: pathlib.Path, *,
     env = dict(topology.node_env(i, run_dir()), NODE_NAME=node_name(i),
                ANTREA_PLUGIN_PATH=":".join(plugins))
     if ipsec:
-        env["ANTREA_IPSEC_PSK"] = SANDBOX_IPSEC_PSK
+        env["ANTREA_IPSEC_PSK"] = psk
     try:
         util.start_daemon([str(build / AGENT_PROGRAM), "--config",
                            str(p["config"])],
@@ -621,14 +661,19 @@ def _wait_agent(i: int) -> None:
         time.sleep(0.1)
 
 
-def _write_antrea_cni(i: int, build: pathlib.Path) -> pathlib.Path:
+def _write_antrea_cni(i: int, build: pathlib.Path,
+                      chained: bool = False) -> pathlib.Path:
     """Writes Node i's antrea conflist and CNI bin dir; returns the bin
-    dir (antrea -> the built antrea-cni; portmap, loopback -> Debian's)."""
+    dir (antrea -> the built antrea-cni; portmap, loopback -> Debian's;
+    with 'chained', also ptp and host-local)."""
     bin_dir = _cni_dir(i) / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     links = {"antrea": build / CNI_PROGRAM,
              "portmap": pathlib.Path(REFERENCE_CNI_DIR) / "portmap",
              "loopback": pathlib.Path(REFERENCE_CNI_DIR) / "loopback"}
+    if chained:
+        for name in ("ptp", "host-local"):
+            links[name] = pathlib.Path(REFERENCE_CNI_DIR) / name
     for name, target in links.items():
         link = bin_dir / name
         link.unlink(missing_ok=True)
@@ -644,9 +689,50 @@ def _write_antrea_cni(i: int, build: pathlib.Path) -> pathlib.Path:
             {"type": "portmap", "capabilities": {"portMappings": True}},
         ],
     }
+    if chained:
+        conflist["plugins"][:0] = [_ptp_plugin(i)]
     (conf_dir / "10-antrea.conflist").write_text(
         json.dumps(conflist, indent=2) + "\n")
     return bin_dir
+
+
+def _ptp_plugin(i: int) -> dict[str, Any]:
+    """networkPolicyOnly's primary CNI on Node i: Debian's ptp with
+    host-local, as Antrea is chained after a cloud's CNI.  Addresses come
+    from the Node's podCIDR, but the subnet given to ptp is the cluster
+    CIDR, so its masquerade (ipMasq) leaves Pod-to-Pod traffic between
+    Nodes alone (NetworkPolicy sees real Pod sources) and only hides Pods
+    from the external host, which has no route to them."""
+    cidr = ipaddress.ip_network(pod_cidr(i))
+    hosts = list(cidr.hosts())
+    return {"type": "ptp", "ipMasq": True,
+            "ipam": {"type": "host-local",
+                     "ranges": [[{"subnet": CLUSTER_CIDR,
+                                  "rangeStart": str(hosts[1]),
+                                  "rangeEnd": str(hosts[-1]),
+                                  "gateway": str(hosts[0])}]],
+                     "routes": [{"dst": "0.0.0.0/0"}],
+                     "dataDir": str(_cni_dir(i) / "ipam")}}
+
+
+def restart_agent(i: int, *, psk: str = SANDBOX_IPSEC_PSK) -> None:
+    """Restarts Node i's antrea-agent as `up` made it; with --ipsec,
+    with pre-shared key 'psk' (a wrong key shows how a mismatch is
+    reported)."""
+    state = _require_state()
+    if state.get("cni") != "antrea":
+        raise ClusterError("restart_agent: the cluster runs no antrea-agent")
+    util.stop_daemon(agent_paths(i)["pid_file"], timeout=15.0,
+                     expect="antrea-agent")
+    build = pathlib.Path(state["buildDir"])
+    kubeconfig = (run_dir() / "kube" /
+                  "sa-kube-system-antrea-agent.kubeconfig")
+    _start_agent(i, build, kubeconfig, mode=state["mode"],
+                 tunnel=state["tunnel"], ipsec=state["ipsec"], psk=psk)
+    _wait_agent(i)
+    if state["ipsec"]:
+        for j in range(1, state["nodes"] + 1):
+            sandbox_ipsec.initiate(j, state["nodes"] - 1)
 
 
 def stop_agents() -> list[str]:
@@ -682,6 +768,11 @@ def down(*, keep_logs: bool = False) -> None:
     stopped = stop_agents()
     if stopped:
         print(f"    stopped the agents of {', '.join(stopped)}")
+
+    stopped = sandbox_ipsec.stop_all()
+    if stopped:
+        _step("stopped the IPsec daemons")
+        print(f"    {', '.join(stopped)}")
 
     _step("stopping antrea-controller and the control plane")
     if stop_controller():
@@ -798,7 +889,32 @@ def status() -> int:
             line(f"{name} antrea-agent", bool(pid and sock),
                  f"pid {pid}" + ("" if sock else ", no CNI socket"))
         line(f"{name} Ready", ready.get(name, False))
+        if state.get("ipsec"):
+            _ipsec_status_lines(i, state, line)
     return 0 if healthy else 1
+
+
+def _ipsec_status_lines(i: int, state: dict[str, Any], line: Any) -> None:
+    """Prints Node i's IKE SAs with each peer, and any authentication
+    failure (a wrong pre-shared key) from its charon log."""
+    name = node_name(i)
+    try:
+        st = sandbox_ipsec.status(i)
+    except (util.CommandError, OSError, subprocess.SubprocessError) as e:
+        line(f"{name} IPsec", False, str(e))
+        return
+    subnets = state["subnets"]
+    for j in range(1, state["nodes"] + 1):
+        if j == i:
+            continue
+        peer_ip = topology.node_ip(j, subnets)
+        up_ = peer_ip in st["ike_peers"]
+        fails = [f for f in st["auth_failures"] if peer_ip in f]
+        detail = ("IKE SA established" if up_ else
+                  "no IKE SA" + (f"; authentication FAILED (wrong "
+                                 f"pre-shared key?): {fails[-1]}"
+                                 if fails else ""))
+        line(f"{name} IPsec with {node_name(j)} ({peer_ip})", up_, detail)
 
 
 def kubectl(args: list[str]) -> int:

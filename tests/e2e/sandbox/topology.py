@@ -268,8 +268,13 @@ def create_external(subnets: str = "same") -> None:
 
 def node_env(i: int, run_dir: Optional[os.PathLike | str] = None
              ) -> dict[str, str]:
-    """OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR for node i's OVS tools."""
-    return ovs.env(i, run_dir)
+    """OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR for node i's OVS tools, and
+    ANTCTL_AGENT_SOCKET for antctl: the agent's API socket, beside its CNI
+    socket (RUN/nodes/nodeN/antrea/antctl.sock)."""
+    env = ovs.env(i, run_dir)
+    env["ANTCTL_AGENT_SOCKET"] = str(ovs.ovs_dir(i, run_dir).parent
+                                     / "antrea" / "antctl.sock")
+    return env
 
 
 def node_exec(i: int, argv: Sequence[str],
