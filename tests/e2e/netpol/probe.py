@@ -10,18 +10,38 @@ name proves the connection reached the Pod aimed at).  UDP: a connected
 socket sends a datagram and waits for "NS/POD PAYLOAD", resending a few
 times.  Every wait is bounded; probes run on a bounded thread pool.
 Needs root (setns).
+
+A UDP probe must be a new flow, as a TCP probe is a new connection: a
+datagram whose 5-tuple an earlier, allowed probe used within the
+conntrack timeout is part of an established "connection", which policy
+changes rightly do not cut (Antrea's -new+est bypass), and would be
+reported as reachable.  So each UDP probe binds a source port no earlier
+probe from that client used on this cluster: per-client counters below
+the kernel's ephemeral range, kept in a file of the sandbox's run
+directory (gone with `cluster down`) under a lock, so successive runs
+(framecheck, then run) do not reuse them either.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import fcntl
 import itertools
+import json
 import os
+import pathlib
 import socket
+import threading
 from typing import Iterable
 
 from sandbox.kube import enter_netns
+from sandbox import util as sandbox_util
+
+# UDP probe source ports: below the kernel's ephemeral range (32768 up),
+# so they never meet a port the kernel picked.
+UDP_PORT_FIRST = 20000
+UDP_PORT_LAST = 32767
 
 # One probe: (client "ns/pod", server "ns/pod", port, "TCP" | "UDP").
 Cell = tuple[str, str, int, str]
@@ -96,13 +116,54 @@ def probe_tcp(netns: str, server: str, ip: str, port: int, payload: bytes,
         sock.close()
 
 
+class SourcePorts:
+    """Per-client UDP source ports never reused on one cluster."""
+
+    def __init__(self, path: pathlib.Path | None = None) -> None:
+        # The counters' file; None: in memory only.
+        self.path = path
+        # Serialises threads of this process (the file lock serialises
+        # processes).
+        self.lock = threading.Lock()
+
+    def next(self, client: str) -> int:
+        """The next source port for 'client'."""
+        with self.lock:
+            if self.path is None:
+                counters = getattr(self, "_counters", {})
+                port = counters.get(client, UDP_PORT_FIRST)
+                counters[client] = self._advance(port)
+                self._counters = counters
+                return port
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a+", encoding="utf-8") as f:
+                fcntl.flock(f, fcntl.LOCK_EX)
+                f.seek(0)
+                text = f.read()
+                counters = json.loads(text) if text.strip() else {}
+                port = int(counters.get(client, UDP_PORT_FIRST))
+                counters[client] = self._advance(port)
+                f.seek(0)
+                f.truncate()
+                f.write(json.dumps(counters))
+                return port
+
+    @staticmethod
+    def _advance(port: int) -> int:
+        """The port after 'port', wrapping within the range."""
+        return UDP_PORT_FIRST if port >= UDP_PORT_LAST else port + 1
+
+
 def probe_udp(netns: str, server: str, ip: str, port: int, payload: bytes,
-              settings: Settings) -> Outcome:
-    """One UDP exchange from inside netns with ip:port."""
+              settings: Settings, source_port: int = 0) -> Outcome:
+    """One UDP exchange from inside netns with ip:port, from
+    'source_port' (0: the kernel's choice)."""
     with enter_netns(netns):
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.settimeout(settings.udp_wait)
+        if source_port:
+            sock.bind(("0.0.0.0", source_port))
         sock.connect((ip, port))
         last = "timeout"
         for _ in range(settings.udp_tries):
@@ -131,16 +192,23 @@ class Prober:
         self.ips = dict(ips)
         # The bounds of every probe.
         self.settings = settings
+        # Fresh UDP source ports, per client, for this cluster.
+        self.source_ports = SourcePorts(
+            sandbox_util.run_dir() / "netpol-udp-ports.json")
 
     def one(self, cell: Cell) -> Outcome:
         """Probes one cell."""
         client, server, port, protocol = cell
         payload = (f"netpol {client}->{server} {port}/{protocol} "
                    f"{os.getpid()}-{next(_nonce)}").encode()
-        fn = probe_tcp if protocol == "TCP" else probe_udp
         try:
-            return fn(self.netns[client], server, self.ips[server], port,
-                      payload, self.settings)
+            if protocol == "TCP":
+                return probe_tcp(self.netns[client], server,
+                                 self.ips[server], port, payload,
+                                 self.settings)
+            return probe_udp(self.netns[client], server, self.ips[server],
+                             port, payload, self.settings,
+                             self.source_ports.next(client))
         except (OSError, RuntimeError) as e:   # setns, socket creation
             return Outcome(False, f"probe error: {e}")
 
