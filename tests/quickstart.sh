@@ -93,6 +93,8 @@ Explore:
     tests/e2e/cluster node-exec node1 -- ovs-vsctl show
     tests/e2e/cluster node-exec node1 -- ovs-ofctl dump-flows br-int
     tests/e2e/cluster kubectl get networkpolicy -A
+    tests/e2e/cluster node-exec node1 -- $dir/core/antctl/antctl get podinterface
+    tests/e2e/cluster node-exec node1 -- $dir/core/antctl/antctl get ovsflows -n demo-b -p web
     tests/e2e/cluster logs controller
     tests/e2e/cluster logs agent node1
     tests/e2e/cluster info
