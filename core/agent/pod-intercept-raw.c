@@ -12,18 +12,15 @@
 #include "pod-intercept-raw.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <time.h>
-#include <unistd.h>
 #include <libiptc/libiptc.h>
 
 #include "log.h"
 #include "net/ipt-entry.h"
+#include "net/xtables-lock.h"
 #include "util.h"
 
 LOG_DEFINE_THIS_MODULE(pod_intercept_raw);
@@ -38,59 +35,8 @@ LOG_DEFINE_THIS_MODULE(pod_intercept_raw);
 static const ipt_chainlabel RAW_BUILTIN = RAW_BUILTIN_NAME;
 static const ipt_chainlabel RAW_CHAIN = POD_INTERCEPT_RAW_CHAIN;
 
-/* The iptables binaries' lock, and how long we wait for it. */
-#define XTABLES_LOCK_PATH "/run/xtables.lock"
-#define XTABLES_LOCK_WAIT_MS 10000
-#define XTABLES_LOCK_POLL_MS 20
-
 /* How often a commit that lost a race with another writer is redone. */
 #define MAX_COMMIT_ATTEMPTS 5
-
-/* Sleeps 'ms' milliseconds. */
-static void
-sleep_ms(unsigned int ms)
-{
-    struct timespec delay = {
-        .tv_sec = ms / 1000,
-        .tv_nsec = (long) (ms % 1000) * 1000000,
-    };
-    while (nanosleep(&delay, &delay) && errno == EINTR) {
-        continue;
-    }
-}
-
-/* Takes the xtables lock, waiting at most XTABLES_LOCK_WAIT_MS.  Returns 0
- * and the lock's fd in '*fdp', or a positive errno value with '*errorp'
- * set. */
-static int
-xtables_lock(int *fdp, char **errorp)
-{
-    const char *path = getenv("XTABLES_LOCKFILE");
-    if (!path || !path[0]) {
-        path = XTABLES_LOCK_PATH;
-    }
-    int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        int error = errno;
-        *errorp = xasprintf("cannot open the xtables lock %s: %s", path,
-                            strerror(error));
-        return error;
-    }
-    for (unsigned int waited = 0; ; waited += XTABLES_LOCK_POLL_MS) {
-        if (!flock(fd, LOCK_EX | LOCK_NB)) {
-            *fdp = fd;
-            return 0;
-        }
-        int error = errno;
-        if (error != EWOULDBLOCK || waited >= XTABLES_LOCK_WAIT_MS) {
-            *errorp = xasprintf("cannot take the xtables lock %s: %s", path,
-                                strerror(error));
-            close(fd);
-            return error;
-        }
-        sleep_ms(XTABLES_LOCK_POLL_MS);
-    }
-}
 
 /* Deletes the rules of PREROUTING that jump to our chain. */
 static int
@@ -236,7 +182,7 @@ run_edit(bool remove, const char *const *ifnames, size_t n, char **errorp)
             if (error == EAGAIN && attempt < MAX_COMMIT_ATTEMPTS) {
                 LOG_DBG("table %s changed under us, retrying", RAW_TABLE);
                 iptc_free(h);
-                sleep_ms(10);
+                xtables_sleep_ms(10);
                 continue;
             }
             *errorp = xasprintf("cannot commit iptables table %s: %s",
@@ -245,7 +191,7 @@ run_edit(bool remove, const char *const *ifnames, size_t n, char **errorp)
         iptc_free(h);
         break;
     }
-    close(lock_fd);             /* drops the flock */
+    xtables_unlock(lock_fd);
     return error;
 }
 

@@ -12,7 +12,8 @@ core_lib_net_libantrea_net_la_SOURCES = \
 	core/lib/net/pod-iface.c core/lib/net/pod-iface.h \
 	core/lib/net/route.c core/lib/net/route.h \
 	core/lib/net/rtnl-conn.c core/lib/net/rtnl-conn.h \
-	core/lib/net/sha1.c core/lib/net/sha1.h
+	core/lib/net/sha1.c core/lib/net/sha1.h \
+	core/lib/net/xtables-lock.c core/lib/net/xtables-lock.h
 core_lib_net_libantrea_net_la_CFLAGS = $(AM_CFLAGS) $(NL_CFLAGS) \
 	$(IPTC_CFLAGS)
 core_lib_net_libantrea_net_la_LIBADD = $(NL_LIBS) $(IPTC_LIBS)

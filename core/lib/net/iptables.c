@@ -10,25 +10,17 @@
 #include "iptables.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <time.h>
-#include <unistd.h>
 #include <libiptc/libiptc.h>
 
 #include "antrea/net-util.h"
 #include "ipt-entry.h"
 #include "log.h"
 #include "util.h"
+#include "xtables-lock.h"
 
 LOG_DEFINE_THIS_MODULE(iptables);
-
-/* The iptables binaries' lock, and how long we wait for it. */
-#define XTABLES_LOCK_PATH "/run/xtables.lock"
-#define XTABLES_LOCK_WAIT_MS 10000
-#define XTABLES_LOCK_POLL_MS 20
 
 /* How often a commit that lost a race with another writer is redone. */
 #define MAX_COMMIT_ATTEMPTS 5
@@ -56,61 +48,6 @@ struct table_job {
     struct ipt_entry **rules;   /* our chain's content (install) */
     size_t n_rules;             /* entries in 'rules' */
 };
-
-/* Sleeps 'ms' milliseconds. */
-static void
-sleep_ms(unsigned int ms)
-{
-    struct timespec delay = {
-        .tv_sec = ms / 1000,
-        .tv_nsec = (long) (ms % 1000) * 1000000,
-    };
-    while (nanosleep(&delay, &delay) && errno == EINTR) {
-        continue;
-    }
-}
-
-/* Takes the xtables lock, waiting at most XTABLES_LOCK_WAIT_MS.  Returns 0
- * and the lock's fd in '*fdp', or a positive errno value with '*errorp'
- * set. */
-static int
-xtables_lock(int *fdp, char **errorp)
-{
-    const char *path = getenv("XTABLES_LOCKFILE");
-    if (!path || !path[0]) {
-        path = XTABLES_LOCK_PATH;
-    }
-    int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        int error = errno;
-        *errorp = xasprintf("cannot open the xtables lock %s: %s", path,
-                            strerror(error));
-        return error;
-    }
-    for (unsigned int waited = 0; ; waited += XTABLES_LOCK_POLL_MS) {
-        if (!flock(fd, LOCK_EX | LOCK_NB)) {
-            *fdp = fd;
-            return 0;
-        }
-        int error = errno;
-        if (error != EWOULDBLOCK || waited >= XTABLES_LOCK_WAIT_MS) {
-            *errorp = xasprintf("cannot take the xtables lock %s%s: %s",
-                                path, error == EWOULDBLOCK
-                                ? " (another iptables user holds it)" : "",
-                                strerror(error));
-            close(fd);
-            return error;
-        }
-        sleep_ms(XTABLES_LOCK_POLL_MS);
-    }
-}
-
-/* Releases the lock taken by xtables_lock(). */
-static void
-xtables_unlock(int fd)
-{
-    close(fd);                  /* drops the flock */
-}
 
 /* Deletes, in every chain of 'h', the rules that jump to 'chain'. */
 static int
@@ -277,7 +214,7 @@ run_table_job(const struct table_job *job, char **errorp)
                 /* The table changed since iptc_init(): start over. */
                 LOG_DBG("table %s changed under us, retrying", job->table);
                 iptc_free(h);
-                sleep_ms(10);
+                xtables_sleep_ms(10);
                 continue;
             }
             *errorp = xasprintf("cannot commit iptables table %s: %s",
