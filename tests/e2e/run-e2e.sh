@@ -27,9 +27,24 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "run-e2e: needs root (network namespaces)" >&2
     exit 1
 fi
-if ip netns list | grep -q '^asbx-'; then
-    echo "run-e2e: a sandbox (asbx-*) is running; run 'tests/e2e/cluster down' first" >&2
-    exit 1
+# The sandbox is one per machine (asbx- names, /run/antrea-sandbox).
+# Everything that brings one up holds this lock from "up" to "down", so
+# wait (bounded) for another run to finish rather than collide with it.
+lock=/tmp/antrea-sandbox.lock
+if [ -z "${ANTREA_SANDBOX_LOCKED:-}" ]; then
+    export ANTREA_SANDBOX_LOCKED=1
+    echo "--- waiting for the sandbox lock $lock (at most 40 min)"
+    exec flock -w 2400 -E 75 "$lock" "$0" "$@"
+fi
+# With the lock held, a sandbox still present is a leftover of a run that
+# died (its pid files say which processes it started): its own "down"
+# removes it, and nothing else.
+if ip netns list | grep -q '^asbx-' || [ -e /run/antrea-sandbox ]; then
+    echo "--- removing a leftover sandbox from an earlier run"
+    "$python" "$e2e/cluster" down || {
+        echo "run-e2e: could not remove the leftover sandbox" >&2
+        exit 1
+    }
 fi
 
 echo "--- building the Kubernetes binaries (cached after the first run)"
