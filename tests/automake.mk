@@ -27,6 +27,14 @@ EXTRA_DIST += \
 	tests/run-all.sh \
 	tests/quickstart.sh
 
+# The launcher bench-cni-add.py starts CNI plugin calls with (a burst of
+# spawns, timed from spawn to reap); built by "make check", run only by
+# the benchmark.
+check_PROGRAMS += tests/bench/cni-burst
+tests_bench_cni_burst_SOURCES = tests/bench/cni-burst.c
+tests_bench_cni_burst_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_bench_cni_burst_LDADD = $(JANSSON_LIBS)
+
 # antrea-cni run by a real container runtime (containerd's `ctr run
 # --cni`, a private containerd, a busybox image the test builds), against
 # the real agent and OVS in a namespace "atest-ctr-<pid>"; skipped unless

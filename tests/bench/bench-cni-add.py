@@ -14,14 +14,17 @@ namespace atest-bench-PID of its own, etcd + kube-apiserver
 datapath) and antrea-agent with native IPAM and a /24 podCIDR; each ADD
 runs the real antrea-cni.  Side by side, in a namespace atest-bench-PID-br
 acting as the Node, Debian's bridge + host-local plugins (/usr/lib/cni) do
-the same ADDs.  Both plugins are launched the same way (nsenter --net into
-the Node namespace), so the launcher cost, printed as a baseline, is in
-both figures.
+the same ADDs.  Both plugins are launched the same way, by
+tests/bench/cni-burst (built by "make check"): it enters the Node's
+namespace once and spawns the N plugin processes of a round at once, as a
+container runtime's fork and exec would, so the launcher cost is small and
+the same for both; it is printed as a baseline (/bin/true through the
+same launcher at the same concurrency).
 
 One measured ADD: the Pod namespace is created beforehand (not timed);
-the time runs from starting the plugin process with the CNI environment
-and stdin to its exit with a result.  Concurrency N: N ADDs started
-together (N threads released by a barrier, each launching a process).
+the time runs from spawning the plugin process with the CNI environment
+and stdin to reaping its exit with a result.  Concurrency N: N ADDs
+spawned together.
 Rounds repeat until each setting has at least --samples samples; rounds of
 the two plugins alternate; between rounds everything is DELeted and the
 Pod namespaces removed (not timed).  Prints p50, p99 and max per plugin and
@@ -42,7 +45,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]
@@ -58,39 +60,35 @@ NODE = "atest-bench-node"
 POD_CIDR = "10.10.1.0/24"
 BR_SUBNET = "10.20.1.0/24"
 h = None                           # the Harness (main)
+BURST = None                       # the cni-burst launcher (main)
 
 
 class Plugin:
     """How to run one CNI plugin: its Node netns, binary and config."""
 
-    def __init__(self, name, node_ns, binary, conf):
+    def __init__(self, run, name, node_ns, binary, conf):
         self.name = name            # label in the table
         self.node_ns = node_ns      # netns the plugin runs in
         self.binary = str(binary)   # plugin executable
-        self.conf = json.dumps(conf)  # network config on stdin
+        self.conf_file = run / f"{name}.conf"  # network config on stdin
+        self.conf_file.write_text(json.dumps(conf))
         self.pod_prefix = f"{NS}-{name[0]}"  # Pod netns name prefix
 
-    def argv(self):
-        """The command line: the plugin inside the Node netns."""
-        return ["nsenter", f"--net=/run/netns/{self.node_ns}", "--",
-                self.binary]
-
-    def env(self, command, pod_ns, cid, pod):
-        """The CNI environment of one call."""
-        return dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=cid,
-                    CNI_NETNS=f"/run/netns/{pod_ns}", CNI_IFNAME="eth0",
-                    CNI_PATH=CNI_PATH,
-                    CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;"
-                    f"K8S_POD_NAME={pod}")
-
-    def call(self, command, pod_ns, cid, pod):
-        """Run the plugin once; return (elapsed ms, rc, stdout, stderr)."""
-        t0 = time.perf_counter()
-        r = subprocess.run(self.argv(), input=self.conf,
-                           env=self.env(command, pod_ns, cid, pod),
-                           capture_output=True, text=True, timeout=TIMEOUT)
-        ms = (time.perf_counter() - t0) * 1000.0
-        return ms, r.returncode, r.stdout, r.stderr
+    def burst(self, command, pods):
+        """Runs the plugin once per (pod_ns, cid, pod) in 'pods', all
+        started at once by cni-burst inside the Node netns; returns
+        [(ms, rc, stdout, stderr)] in the order of 'pods'."""
+        argv = [str(BURST), "--netns", f"/run/netns/{self.node_ns}",
+                "--timeout", str(TIMEOUT), command, self.binary,
+                str(self.conf_file), CNI_PATH]
+        argv += [f"/run/netns/{ns},{cid},{pod}" for ns, cid, pod in pods]
+        r = subprocess.run(argv, capture_output=True, text=True,
+                           timeout=TIMEOUT * 2)
+        if r.returncode == 2 or len(r.stdout.splitlines()) != len(pods):
+            raise RuntimeError(f"cni-burst failed (rc {r.returncode}): "
+                               f"{r.stderr.strip()}")
+        calls = [json.loads(line) for line in r.stdout.splitlines()]
+        return [(c["ms"], c["rc"], c["stdout"], c["stderr"]) for c in calls]
 
 
 def run_round(plugin, n, rnd, errors):
@@ -99,35 +97,25 @@ def run_round(plugin, n, rnd, errors):
             for i in range(n)]
     for pod_ns, _, _ in pods:
         sh("ip", "netns", "add", pod_ns)
-    barrier = threading.Barrier(n)
-    lat = [None] * n
-
-    def one(i):
-        pod_ns, cid, pod = pods[i]
+    lat = []
+    for (_, cid, _), (ms, rc, out, err) in zip(
+            pods, plugin.burst("ADD", pods)):
         try:
-            barrier.wait(TIMEOUT)
-            ms, rc, out, err = plugin.call("ADD", pod_ns, cid, pod)
             ok = rc == 0 and json.loads(out or "{}").get("ips")
-            if ok:
-                lat[i] = ms
-            else:
-                errors.append(f"{plugin.name} ADD {cid}: rc {rc}: "
-                              f"{out.strip()} {err.strip()}")
-        except Exception as e:  # noqa: BLE001
-            errors.append(f"{plugin.name} ADD {cid}: {type(e).__name__}: "
-                          f"{e}")
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT * 2)
-    for pod_ns, cid, pod in pods:           # DEL everything, not timed
-        _, rc, out, err = plugin.call("DEL", pod_ns, cid, pod)
+        except ValueError:
+            ok = False
+        if ok:
+            lat.append(ms)
+        else:
+            errors.append(f"{plugin.name} ADD {cid}: rc {rc}: "
+                          f"{out.strip()} {err.strip()}")
+    for (_, cid, _), (_, rc, out, err) in zip(          # not timed
+            pods, plugin.burst("DEL", pods)):
         if rc:
             errors.append(f"{plugin.name} DEL {cid}: rc {rc}: {out} {err}")
+    for pod_ns, _, _ in pods:
         sh("ip", "netns", "del", pod_ns, check=False)
-    return [x for x in lat if x is not None]
+    return lat
 
 
 def percentile(samples, p):
@@ -141,7 +129,7 @@ def setup_antrea(run, build):
     plugin_path = ":".join(str(build / "plugins" / d / ".libs") for d in (
         "encap", "noencap", "hybrid", "policyonly", "ipsec", "ipam"))
     h.setup(run, POD_CIDR, {"ANTREA_PLUGIN_PATH": plugin_path})
-    return Plugin("antrea-c", NS, build / "core/cni/antrea-cni",
+    return Plugin(run, "antrea-c", NS, build / "core/cni/antrea-cni",
                   h.cni_conf())
 
 
@@ -150,21 +138,22 @@ def setup_bridge(run):
     sh("ip", "netns", "add", BRNS)
     sh("ip", "link", "set", "lo", "up", ns=BRNS)
     (run / "host-local").mkdir()
-    return Plugin("bridge", BRNS, f"{CNI_PATH}/bridge", {
+    return Plugin(run, "bridge", BRNS, f"{CNI_PATH}/bridge", {
         "cniVersion": "1.0.0", "name": "bench-bridge", "type": "bridge",
         "bridge": "cni0", "isGateway": True, "ipMasq": False,
         "ipam": {"type": "host-local", "subnet": BR_SUBNET,
                  "dataDir": str(run / "host-local")}})
 
 
-def launcher_baseline(n=64):
-    """Median ms of 'nsenter --net=... -- /bin/true': launch overhead."""
+def launcher_baseline(run, n):
+    """p50 ms of n concurrent /bin/true through cni-burst: the launch
+    overhead in every figure at concurrency n."""
+    true = Plugin(run, "true", BRNS, "/bin/true", {})
     lat = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        subprocess.run(["nsenter", f"--net=/run/netns/{BRNS}", "--",
-                        "/bin/true"], check=True, timeout=TIMEOUT)
-        lat.append((time.perf_counter() - t0) * 1000.0)
+    for _ in range(max(1, 64 // n)):
+        pods = [(f"{BRNS}-none", f"true-{i}", f"true-{i}") for i in range(n)]
+        lat += [ms for ms, rc, _, _ in true.burst("VERSION", pods)
+                if rc == 0]
     return percentile(lat, 50)
 
 
@@ -190,10 +179,13 @@ def main(run, args):
                 results.setdefault((p.name, n), []).extend(lat)
         print(f"... concurrency {n}: {rounds} rounds done", flush=True)
 
-    base = launcher_baseline()
+    base = {n: launcher_baseline(run, n) for n in args.concurrency}
     print()
-    print(f"CNI ADD latency (launcher nsenter+exec baseline p50 "
-          f"{base:.1f} ms, included in every figure)")
+    print("CNI ADD latency, from spawning the plugin to reaping it "
+          "(launcher: tests/bench/cni-burst)")
+    print("spawn+exit of /bin/true at the same concurrency, p50 ms "
+          "(in every figure): " + ", ".join(
+              f"{n}: {ms:.1f}" for n, ms in base.items()))
     hdr = f"{'plugin':<10} {'conc':>4} {'samples':>7} {'p50 ms':>8} " \
           f"{'p99 ms':>8} {'max ms':>8}"
     print(hdr)
@@ -260,7 +252,8 @@ def parse_args():
 if __name__ == "__main__":
     args = parse_args()
     build_dir = pathlib.Path(args.build)
-    skip_unless_root_with_daemons(
+    BURST = build_dir.resolve() / "tests/bench/cni-burst"
+    skip_unless_root_with_daemons(BURST,
         build_dir / "core/agent/antrea-agent",
         build_dir / "core/cni/antrea-cni", pathlib.Path(CNI_PATH) / "bridge",
         pathlib.Path(CNI_PATH) / "host-local")
