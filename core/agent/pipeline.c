@@ -518,6 +518,24 @@ check_peer(const struct pipeline_node_config *cfg,
     return 0;
 }
 
+/* Checks 'cfg', then 'pod' against it. */
+static int
+check_config_and_pod(const struct pipeline_node_config *cfg,
+                     const struct pipeline_pod *pod, char **errorp)
+{
+    int error = pipeline_node_config_check(cfg, errorp);
+    return error ? error : check_pod(cfg, pod, errorp);
+}
+
+/* Checks 'cfg', then 'peer' against it. */
+static int
+check_config_and_peer(const struct pipeline_node_config *cfg,
+                      const struct pipeline_peer *peer, char **errorp)
+{
+    int error = pipeline_node_config_check(cfg, errorp);
+    return error ? error : check_peer(cfg, peer, errorp);
+}
+
 /* Flow building. */
 
 static void
@@ -793,10 +811,7 @@ pipeline_pod_flows(const struct pipeline_node_config *cfg,
                    const struct pipeline_pod *pod,
                    struct pipeline_flows *out, char **errorp)
 {
-    int error = pipeline_node_config_check(cfg, errorp);
-    if (!error) {
-        error = check_pod(cfg, pod, errorp);
-    }
+    int error = check_config_and_pod(cfg, pod, errorp);
     if (error) {
         return error;
     }
@@ -880,10 +895,7 @@ pipeline_peer_tunnel_flows(const struct pipeline_node_config *cfg,
                            const struct pipeline_peer *peer,
                            struct pipeline_flows *out, char **errorp)
 {
-    int error = pipeline_node_config_check(cfg, errorp);
-    if (!error) {
-        error = check_peer(cfg, peer, errorp);
-    }
+    int error = check_config_and_peer(cfg, peer, errorp);
     if (error) {
         return error;
     }
@@ -927,10 +939,7 @@ pipeline_peer_route_flows(const struct pipeline_node_config *cfg,
                           const struct pipeline_peer *peer,
                           struct pipeline_flows *out, char **errorp)
 {
-    int error = pipeline_node_config_check(cfg, errorp);
-    if (!error) {
-        error = check_peer(cfg, peer, errorp);
-    }
+    int error = check_config_and_peer(cfg, peer, errorp);
     if (error) {
         return error;
     }
@@ -959,10 +968,7 @@ pipeline_peer_gateway_arp_flows(const struct pipeline_node_config *cfg,
                                 const struct pipeline_peer *peer,
                                 struct pipeline_flows *out, char **errorp)
 {
-    int error = pipeline_node_config_check(cfg, errorp);
-    if (!error) {
-        error = check_peer(cfg, peer, errorp);
-    }
+    int error = check_config_and_peer(cfg, peer, errorp);
     if (error) {
         return error;
     }
@@ -1026,10 +1032,7 @@ pipeline_policyonly_pod_flows(const struct pipeline_node_config *cfg,
                               const struct pipeline_pod *pod,
                               struct pipeline_flows *out, char **errorp)
 {
-    int error = pipeline_node_config_check(cfg, errorp);
-    if (!error) {
-        error = check_pod(cfg, pod, errorp);
-    }
+    int error = check_config_and_pod(cfg, pod, errorp);
     if (error) {
         return error;
     }
