@@ -55,3 +55,16 @@ tests_unit_test_np_compute_CPPFLAGS = $(NP_TEST_CPPFLAGS)
 tests_unit_test_np_compute_CFLAGS = $(NP_TEST_CFLAGS)
 tests_unit_test_np_compute_LDADD = $(NP_TEST_LDADD)
 $(tests_unit_test_np_compute_OBJECTS): core/proto/controlplane.pb-c.h
+
+# Invalid NetworkPolicies written straight into etcd, read by the real
+# controller behind a real kube-apiserver (skipped unless root with the
+# kube binaries).
+TESTS += tests/controller/test-invalid-policies.py
+EXTRA_DIST += tests/controller/test-invalid-policies.py
+
+check_PROGRAMS += tests/unit/test-hash-map
+TESTS += tests/unit/test-hash-map
+tests_unit_test_hash_map_SOURCES = tests/unit/test-hash-map.c
+tests_unit_test_hash_map_CPPFLAGS = $(NP_TEST_CPPFLAGS)
+tests_unit_test_hash_map_CFLAGS = $(NP_TEST_CFLAGS)
+tests_unit_test_hash_map_LDADD = $(NP_TEST_LDADD)

@@ -398,12 +398,14 @@ pod_ref_hash(const char *ns, const char *name)
     return hash_string(name, hash_string(ns, 0));
 }
 
-/* Returns the interned identity of Pod 'ns'/'name', or NULL. */
+/* Returns the interned identity of Pod 'ns'/'name', whose
+ * pod_ref_hash() is 'hash', or NULL. */
 static struct cp_pod_ref *
-pod_ref_find(const struct cp_store *store, const char *ns, const char *name)
+pod_ref_find_hashed(const struct cp_store *store, const char *ns,
+                    const char *name, uint32_t hash)
 {
-    HMAP_FOR_EACH_WITH_HASH (ref, struct cp_pod_ref, node,
-                             pod_ref_hash(ns, name), &store->pod_refs) {
+    HMAP_FOR_EACH_WITH_HASH (ref, struct cp_pod_ref, node, hash,
+                             &store->pod_refs) {
         if (!strcmp(ref->name, name) && !strcmp(ref->ns, ns)) {
             return ref;
         }
@@ -411,11 +413,19 @@ pod_ref_find(const struct cp_store *store, const char *ns, const char *name)
     return NULL;
 }
 
+/* Returns the interned identity of Pod 'ns'/'name', or NULL. */
+static struct cp_pod_ref *
+pod_ref_find(const struct cp_store *store, const char *ns, const char *name)
+{
+    return pod_ref_find_hashed(store, ns, name, pod_ref_hash(ns, name));
+}
+
 /* Returns the interned identity of Pod 'ns'/'name', creating it. */
 static struct cp_pod_ref *
 pod_ref_intern(struct cp_store *store, const char *ns, const char *name)
 {
-    struct cp_pod_ref *ref = pod_ref_find(store, ns, name);
+    uint32_t hash = pod_ref_hash(ns, name);
+    struct cp_pod_ref *ref = pod_ref_find_hashed(store, ns, name, hash);
 
     if (!ref) {
         size_t ns_len = strlen(ns), name_len = strlen(name);
@@ -425,7 +435,7 @@ pod_ref_intern(struct cp_store *store, const char *ns, const char *name)
         memcpy(ref->ns, ns, ns_len + 1);
         memcpy(ref->ns + ns_len + 1, name, name_len + 1);
         ref->name = ref->ns + ns_len + 1;
-        hmap_insert(&store->pod_refs, &ref->node, pod_ref_hash(ns, name));
+        hmap_insert(&store->pod_refs, &ref->node, hash);
     }
     return ref;
 }
@@ -465,7 +475,7 @@ member_intern(struct cp_store *store, const struct cp_member *in)
     struct cp_pod_ref *ref = (in->pod_ref ? in->pod_ref
                               : pod_ref_intern(store, in->pod_namespace,
                                                in->pod_name));
-    uint32_t node = node_id(store, in->node);
+    uint32_t node = in->has_node_id ? in->node_id : node_id(store, in->node);
 
     for (struct member *m = ref->variants; m; m = m->next_same_pod) {
         if (member_equals(m, in, node)) {
@@ -517,11 +527,31 @@ member_unref(struct cp_store *store, struct member *m)
 
 /* Member sets. */
 
+/* Sets of at most MEMBER_SET_SMALL slots (most groups) are not hashed:
+ * their members sit in slots[0..n-1] and are found by a scan, filling
+ * every slot; larger ones are open-addressing tables at load 3/4. */
+#define MEMBER_SET_SMALL 8
+
+/* Returns true if 'set' is a small, unhashed set. */
+static bool
+member_set_is_small(const struct member_set *set)
+{
+    return set->mask < MEMBER_SET_SMALL;
+}
+
 /* Returns the slot of the member of Pod 'ref' in 'set', or the empty slot
- * where it would go.  The set must have slots. */
+ * where it would go (in a small set: slot 'n', which may be past the
+ * end).  The set must have slots. */
 static size_t
 member_set_find(const struct member_set *set, const struct cp_pod_ref *ref)
 {
+    if (member_set_is_small(set)) {
+        size_t i = 0;
+        while (i < set->n && set->slots[i]->pod != ref) {
+            i++;
+        }
+        return i;
+    }
     for (size_t i = hash_pointer(ref) & set->mask; ;
          i = (i + 1) & set->mask) {
         if (!set->slots[i] || set->slots[i]->pod == ref) {
@@ -530,24 +560,48 @@ member_set_find(const struct member_set *set, const struct cp_pod_ref *ref)
     }
 }
 
-/* Stores 'm' in 'set', replacing the member of the same Pod, which it
- * returns (NULL if none). */
-static struct member *
-member_set_put(struct member_set *set, struct member *m)
+/* Doubles the slots of 'set' (or makes the first ones). */
+static void
+member_set_grow(struct member_set *set)
 {
-    if (!set->slots || (set->n + 1) * 4 > (set->mask + 1) * 3) {
-        /* Grow, keeping the load at most 3/4. */
-        struct member **old = set->slots;
-        size_t old_n = old ? set->mask + 1 : 0;
-        size_t n_slots = old_n ? old_n * 2 : 2;
-        set->slots = xcalloc(n_slots, sizeof *set->slots);
-        set->mask = n_slots - 1;
+    struct member **old = set->slots;
+    size_t old_n = old ? set->mask + 1 : 0;
+    size_t n_slots = old_n ? old_n * 2 : 2;
+
+    set->slots = xmalloc(n_slots * sizeof *set->slots);
+    memset(set->slots, 0, n_slots * sizeof *set->slots);
+    set->mask = n_slots - 1;
+    if (member_set_is_small(set)) {
+        if (set->n) {
+            memcpy(set->slots, old, set->n * sizeof *set->slots);
+        }
+    } else {
         for (size_t i = 0; i < old_n; i++) {
             if (old[i]) {
                 set->slots[member_set_find(set, old[i]->pod)] = old[i];
             }
         }
-        free(old);
+    }
+    free(old);
+}
+
+/* Stores 'm' in 'set', replacing the member of the same Pod, which it
+ * returns (NULL if none). */
+static struct member *
+member_set_put(struct member_set *set, struct member *m)
+{
+    if (set->slots && member_set_is_small(set)) {
+        size_t i = member_set_find(set, m->pod);
+        if (i < set->n) {
+            struct member *old = set->slots[i];
+            set->slots[i] = m;
+            return old;
+        }
+        if (set->n > set->mask) {
+            member_set_grow(set);
+        }
+    } else if (!set->slots || (set->n + 1) * 4 > (set->mask + 1) * 3) {
+        member_set_grow(set);
     }
 
     size_t i = member_set_find(set, m->pod);
@@ -568,6 +622,15 @@ member_set_remove(struct member_set *set, const struct cp_pod_ref *ref)
         return NULL;
     }
     size_t hole = member_set_find(set, ref);
+    if (member_set_is_small(set)) {
+        if (hole >= set->n) {
+            return NULL;
+        }
+        struct member *m = set->slots[hole];
+        set->slots[hole] = set->slots[--set->n];
+        set->slots[set->n] = NULL;
+        return m;
+    }
     struct member *m = set->slots[hole];
     if (!m) {
         return NULL;
@@ -1323,7 +1386,8 @@ cp_store_update_group(struct cp_store *store, enum cp_resource res,
                       const char *name, const struct cp_group_update *up)
 {
     bool is_atg = res == CP_RESOURCE_APPLIED_TO_GROUPS;
-    struct group *g = str_map_get(&store->objects[res], name);
+    uint32_t hash = hash_string(name, 0);
+    struct group *g = str_map_get_hashed(&store->objects[res], name, hash);
     bool created = !g;
 
     if (res != CP_RESOURCE_ADDRESS_GROUPS && !is_atg) {
@@ -1334,7 +1398,7 @@ cp_store_update_group(struct cp_store *store, enum cp_resource res,
         size_t name_len = strlen(name);
         g = xcalloc(1, sizeof *g + name_len + 1);
         memcpy(g->name, name, name_len + 1);
-        str_map_put(&store->objects[res], g->name, g);
+        str_map_put_hashed(&store->objects[res], g->name, hash, g);
     }
 
     struct span prev_span;
@@ -1454,13 +1518,15 @@ cp_store_put_network_policy(struct cp_store *store,
     antrea_cp__network_policy__pack(&rest, bytes + meta_len);
 
     struct str_map *policies = &store->objects[CP_RESOURCE_NETWORK_POLICIES];
-    struct policy *p = str_map_get(policies, np_in->metadata->name);
+    uint32_t hash = hash_string(np_in->metadata->name, 0);
+    struct policy *p = str_map_get_hashed(policies, np_in->metadata->name,
+                                          hash);
     bool created = !p;
     if (!p) {
         size_t name_len = strlen(np_in->metadata->name);
         p = xcalloc(1, sizeof *p + name_len + 1);
         memcpy(p->name, np_in->metadata->name, name_len + 1);
-        str_map_put(policies, p->name, p);
+        str_map_put_hashed(policies, p->name, hash, p);
     }
     bool modified = (created || p->meta_len != meta_len
                      || p->rest_len != rest_len

@@ -155,6 +155,9 @@ struct cp_member {
                                        this Pod, cp_store_pod_ref() */
     const char *node;               /* its Node; must be set for the members
                                        of an AppliedToGroup */
+    bool has_node_id;               /* 'node_id' is given: the store need
+                                       not look 'node' up by name */
+    uint32_t node_id;               /* cp_store_node_id('node') */
     size_t n_ips;                   /* IPs in 'ips', 0..CP_MEMBER_MAX_IPS */
     struct cp_ip ips[CP_MEMBER_MAX_IPS]; /* the Pod's IPs */
     const struct cp_named_port *ports;   /* its named container ports */

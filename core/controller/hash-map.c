@@ -34,19 +34,45 @@ hash_finish(uint32_t h)
 uint32_t
 hash_bytes(const void *p_, size_t n, uint32_t basis)
 {
+    /* Eight bytes per step (names are mostly 10-40 bytes: a byte at a
+     * time was a visible part of the controller's lookups), each word
+     * mixed in with a multiply and a shift. */
     const uint8_t *p = p_;
-    uint32_t h = 2166136261u ^ basis;
+    uint64_t h = (basis ^ n) * UINT64_C(0x9e3779b97f4a7c15);
+    uint64_t w;
 
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ p[i]) * 16777619u;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+        h ^= h >> 29;
     }
-    return hash_finish(h);
+    if (n) {
+        w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+        h ^= h >> 29;
+    }
+    h *= UINT64_C(0x94d049bb133111eb);
+    return hash_finish((uint32_t) (h ^ (h >> 32)));
 }
 
 uint32_t
 hash_string(const char *s, uint32_t basis)
 {
     return hash_bytes(s, strlen(s), basis);
+}
+
+/* Returns 'n' * 'size' bytes of zeros, written rather than calloc()'d:
+ * a table's probes read its slots before writing them, and fresh calloc()
+ * memory that is read first is mapped to the zero page and faulted again
+ * on the first write, so writing the zeros now halves its page faults. */
+static void *
+zalloc_written(size_t n, size_t size)
+{
+    void *p = xmalloc(n * size);
+
+    memset(p, 0, n * size);
+    return p;
 }
 
 uint32_t
@@ -95,11 +121,17 @@ str_map_find_slot(const struct str_map *map, const char *key, uint32_t hash)
 void *
 str_map_get(const struct str_map *map, const char *key)
 {
+    return map->n ? str_map_get_hashed(map, key, hash_string(key, 0)) : NULL;
+}
+
+void *
+str_map_get_hashed(const struct str_map *map, const char *key,
+                   uint32_t hash)
+{
     if (!map->n) {
         return NULL;
     }
-    struct str_map_slot *slot = str_map_find_slot(map, key,
-                                                  hash_string(key, 0));
+    struct str_map_slot *slot = str_map_find_slot(map, key, hash);
     return slot->key ? slot->value : NULL;
 }
 
@@ -111,7 +143,7 @@ str_map_grow(struct str_map *map)
     size_t old_n_slots = old ? map->mask + 1 : 0;
     size_t n_slots = old_n_slots ? old_n_slots * 2 : 4;
 
-    map->slots = xcalloc(n_slots, sizeof *map->slots);
+    map->slots = zalloc_written(n_slots, sizeof *map->slots);
     map->mask = n_slots - 1;
     for (size_t i = 0; i < old_n_slots; i++) {
         if (old[i].key) {
@@ -124,11 +156,17 @@ str_map_grow(struct str_map *map)
 void *
 str_map_put(struct str_map *map, const char *key, void *value)
 {
+    return str_map_put_hashed(map, key, hash_string(key, 0), value);
+}
+
+void *
+str_map_put_hashed(struct str_map *map, const char *key, uint32_t hash,
+                   void *value)
+{
     if (!map->slots || (map->n + 1) * 4 > (map->mask + 1) * 3) {
         str_map_grow(map);
     }
 
-    uint32_t hash = hash_string(key, 0);
     struct str_map_slot *slot = str_map_find_slot(map, key, hash);
     void *old = slot->key ? slot->value : NULL;
     if (!slot->key) {
@@ -188,8 +226,22 @@ ptr_set_destroy(struct ptr_set *set)
     }
 }
 
+/* Sets of at most PTR_SET_SMALL slots (most sets: a group's few Pods, a
+ * Pod's few groups) are not hashed: their pointers sit in slots[0..n-1],
+ * are found by a scan and fill every slot, so they grow less often and
+ * need no hashing.  Larger sets are open-addressing tables at load factor
+ * 3/4. */
+#define PTR_SET_SMALL 8
+
+/* Returns true if 'set' is a small, unhashed set. */
+static bool
+ptr_set_is_small(const struct ptr_set *set)
+{
+    return set->mask < PTR_SET_SMALL;
+}
+
 /* Returns the index of the slot holding 'p' or of the empty slot where it
- * would go.  The set must have slots. */
+ * would go.  The set must have slots and be hashed. */
 static size_t
 ptr_set_find_slot(const struct ptr_set *set, const void *p)
 {
@@ -201,6 +253,18 @@ ptr_set_find_slot(const struct ptr_set *set, const void *p)
     }
 }
 
+/* Returns the index of 'p' in small set 'set', or SIZE_MAX. */
+static size_t
+ptr_set_small_find(const struct ptr_set *set, const void *p)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->slots[i] == p) {
+            return i;
+        }
+    }
+    return SIZE_MAX;
+}
+
 /* Doubles the number of slots of 'set' (or creates the first ones). */
 static void
 ptr_set_grow(struct ptr_set *set)
@@ -209,11 +273,17 @@ ptr_set_grow(struct ptr_set *set)
     size_t old_n_slots = old ? set->mask + 1 : 0;
     size_t n_slots = old_n_slots ? old_n_slots * 2 : 2;
 
-    set->slots = xcalloc(n_slots, sizeof *set->slots);
+    set->slots = zalloc_written(n_slots, sizeof *set->slots);
     set->mask = n_slots - 1;
-    for (size_t i = 0; i < old_n_slots; i++) {
-        if (old[i]) {
-            set->slots[ptr_set_find_slot(set, old[i])] = old[i];
+    if (ptr_set_is_small(set)) {
+        if (set->n) {
+            memcpy(set->slots, old, set->n * sizeof *set->slots);
+        }
+    } else {
+        for (size_t i = 0; i < old_n_slots; i++) {
+            if (old[i]) {
+                set->slots[ptr_set_find_slot(set, old[i])] = old[i];
+            }
         }
     }
     free(old);
@@ -222,8 +292,19 @@ ptr_set_grow(struct ptr_set *set)
 bool
 ptr_set_add(struct ptr_set *set, void *p)
 {
-    if (!set->slots || (set->n + 1) * 4 > (set->mask + 1) * 3) {
+    if (set->slots && ptr_set_is_small(set)) {
+        if (ptr_set_small_find(set, p) != SIZE_MAX) {
+            return false;
+        }
+        if (set->n > set->mask) {
+            ptr_set_grow(set);
+        }
+    } else if (!set->slots || (set->n + 1) * 4 > (set->mask + 1) * 3) {
         ptr_set_grow(set);
+    }
+    if (ptr_set_is_small(set)) {
+        set->slots[set->n++] = p;
+        return true;
     }
     size_t i = ptr_set_find_slot(set, p);
     if (set->slots[i]) {
@@ -237,7 +318,12 @@ ptr_set_add(struct ptr_set *set, void *p)
 bool
 ptr_set_contains(const struct ptr_set *set, const void *p)
 {
-    return set->n && set->slots[ptr_set_find_slot(set, p)];
+    if (!set->n) {
+        return false;
+    }
+    return (ptr_set_is_small(set)
+            ? ptr_set_small_find(set, p) != SIZE_MAX
+            : set->slots[ptr_set_find_slot(set, p)] != NULL);
 }
 
 bool
@@ -245,6 +331,18 @@ ptr_set_remove(struct ptr_set *set, const void *p)
 {
     if (!set->n) {
         return false;
+    }
+    if (ptr_set_is_small(set)) {
+        size_t i = ptr_set_small_find(set, p);
+        if (i == SIZE_MAX) {
+            return false;
+        }
+        set->slots[i] = set->slots[--set->n];
+        set->slots[set->n] = NULL;
+        if (!set->n) {
+            ptr_set_destroy(set);
+        }
+        return true;
     }
     size_t hole = ptr_set_find_slot(set, p);
     if (!set->slots[hole]) {
@@ -290,7 +388,7 @@ hmap_resize(struct hmap *map, size_t n_buckets)
     struct hmap_node **old = map->buckets;
     size_t old_n = old ? map->mask + 1 : 0;
 
-    map->buckets = xcalloc(n_buckets, sizeof *map->buckets);
+    map->buckets = zalloc_written(n_buckets, sizeof *map->buckets);
     map->mask = n_buckets - 1;
     for (size_t i = 0; i < old_n; i++) {
         struct hmap_node *node, *next;

@@ -26,7 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Returns a 32-bit hash of the 'n' bytes at 'p' (FNV-1a, then mixed). */
+/* Returns a 32-bit hash of the 'n' bytes at 'p' (8 bytes per multiply-mix
+ * step, then murmur3's finaliser). */
 uint32_t hash_bytes(const void *p, size_t n, uint32_t basis);
 
 /* Returns a hash of string 's'. */
@@ -61,6 +62,14 @@ void *str_map_put(struct str_map *, const char *key, void *value);
 /* Removes 'key' and returns its value, or NULL if it was absent. */
 void *str_map_remove(struct str_map *, const char *key);
 
+/* str_map_get() and str_map_put() with 'hash' = hash_string('key', 0)
+ * computed by the caller: a lookup followed by an insertion of the same
+ * key (the usual "find or create") hashes it once. */
+void *str_map_get_hashed(const struct str_map *, const char *key,
+                         uint32_t hash);
+void *str_map_put_hashed(struct str_map *, const char *key, uint32_t hash,
+                         void *value);
+
 /* Number of keys. */
 static inline size_t
 str_map_count(const struct str_map *map)
@@ -75,7 +84,9 @@ str_map_count(const struct str_map *map)
          (MAP)->slots && SLOT <= &(MAP)->slots[(MAP)->mask]; SLOT++)    \
         if (SLOT->key)
 
-/* A set of non-null pointers. */
+/* A set of non-null pointers: up to 8 slots, an unhashed array scanned
+ * in order (most sets hold a few pointers); beyond, an open-addressing
+ * table.  Either way iteration visits the non-null slots. */
 struct ptr_set {
     void **slots;               /* 'mask' + 1 slots (NULL: empty) */
     uint32_t mask;              /* number of slots minus 1 */

@@ -58,8 +58,10 @@ LOG_DEFINE_THIS_MODULE(np-compute);
 
 /* A set of Node ids with a count each. */
 struct nodeset {
-    uint32_t *ids;              /* ascending */
-    uint32_t *counts;           /* in parallel with 'ids', all > 0 */
+    uint32_t *ids;              /* ascending; one allocation with 'counts'
+                                   (a set usually holds a few Nodes) */
+    uint32_t *counts;           /* in parallel with 'ids', all > 0: at
+                                   'ids' + 'allocated' */
     size_t n;                   /* elements */
     size_t allocated;           /* capacity */
 };
@@ -130,15 +132,20 @@ struct group {
     bool ag_span_dirty;         /* 'ag_span' changed since the flush */
     bool atg_span_dirty;        /* member Nodes changed since the flush */
     bool all_pods_dirty;        /* resend every member */
+    size_t queue_pos;           /* 1 + its index in the engine's
+                                   'dirty_groups', 0 if not queued */
 };
 
 /* A Kubernetes NetworkPolicy. */
 struct policy {
     struct k8s_network_policy *obj; /* the policy */
+    struct ns *ns;              /* its Namespace */
     struct group *atg;          /* its AppliedToGroup */
     struct group **ags;         /* its AddressGroups, unique */
     size_t n_ags;               /* elements in 'ags' */
     bool in_store;              /* written into the store */
+    size_t queue_pos;           /* 1 + its index in the engine's
+                                   'dirty_policies', 0 if not queued */
 };
 
 /* A bump allocator for the protobuf-c structs of one NetworkPolicy
@@ -163,6 +170,14 @@ struct arena_chunk {
     union arena_align data[];   /* the memory */
 };
 
+/* Objects queued for the flush, each knowing its place ('queue_pos'),
+ * so that queueing, checking and removing cost no hash lookup. */
+struct queue {
+    void **items;               /* the objects */
+    size_t n;                   /* elements in 'items' */
+    size_t allocated;           /* capacity of 'items' */
+};
+
 /* The engine. */
 struct np_engine {
     struct cp_store *store;     /* where results go */
@@ -176,8 +191,8 @@ struct np_engine {
     struct hmap nssel_index;    /* buckets of nssel groups */
     struct ptr_set nssel_wild;  /* nssel groups not in 'nssel_index' */
     struct hmap ns_by_label;    /* buckets of struct ns */
-    struct ptr_set dirty_groups; /* groups with pending work */
-    struct ptr_set dirty_policies; /* policies to rewrite */
+    struct queue dirty_groups;  /* groups with pending work */
+    struct queue dirty_policies; /* policies to rewrite */
     struct ptr_set dead_pods;   /* deleted Pods to free at the flush */
     struct arena arena;         /* for the NetworkPolicy message being
                                    written */
@@ -218,9 +233,15 @@ nodeset_add(struct nodeset *set, uint32_t id)
         return false;
     }
     if (set->n >= set->allocated) {
-        size_t allocated = set->allocated;
-        set->ids = x2nrealloc(set->ids, &allocated, sizeof *set->ids);
-        set->counts = xrealloc(set->counts, allocated * sizeof *set->counts);
+        size_t allocated = set->allocated ? set->allocated * 2 : 2;
+        uint32_t *block = xmalloc(2 * allocated * sizeof *block);
+        if (set->n) {
+            memcpy(block, set->ids, set->n * sizeof *block);
+            memcpy(block + allocated, set->counts, set->n * sizeof *block);
+        }
+        free(set->ids);
+        set->ids = block;
+        set->counts = block + allocated;
         set->allocated = allocated;
     }
     memmove(&set->ids[i + 1], &set->ids[i], (set->n - i) * sizeof *set->ids);
@@ -255,7 +276,6 @@ static void
 nodeset_destroy(struct nodeset *set)
 {
     free(set->ids);
-    free(set->counts);
     memset(set, 0, sizeof *set);
 }
 
@@ -268,12 +288,13 @@ label_hash(const char *key, const char *value)
     return hash_string(value, hash_string(key, 0));
 }
 
-/* Returns the bucket of 'key'='value' in 'index', or NULL. */
+/* Returns the bucket of 'key'='value', whose label_hash() is 'hash', in
+ * 'index', or NULL. */
 static struct bucket *
-index_find(const struct hmap *index, const char *key, const char *value)
+index_find_hashed(const struct hmap *index, const char *key,
+                  const char *value, uint32_t hash)
 {
-    HMAP_FOR_EACH_WITH_HASH (b, struct bucket, node, label_hash(key, value),
-                             index) {
+    HMAP_FOR_EACH_WITH_HASH (b, struct bucket, node, hash, index) {
         if (!strcmp(b->key, key) && !strcmp(b->value, value)) {
             return b;
         }
@@ -281,12 +302,20 @@ index_find(const struct hmap *index, const char *key, const char *value)
     return NULL;
 }
 
+/* Returns the bucket of 'key'='value' in 'index', or NULL. */
+static struct bucket *
+index_find(const struct hmap *index, const char *key, const char *value)
+{
+    return index_find_hashed(index, key, value, label_hash(key, value));
+}
+
 /* Adds 'obj' to the bucket of 'key'='value' in 'index'. */
 static void
 index_add(struct hmap *index, const char *key, const char *value,
           void *obj)
 {
-    struct bucket *b = index_find(index, key, value);
+    uint32_t hash = label_hash(key, value);
+    struct bucket *b = index_find_hashed(index, key, value, hash);
 
     if (!b) {
         size_t key_len = strlen(key), value_len = strlen(value);
@@ -295,7 +324,7 @@ index_add(struct hmap *index, const char *key, const char *value,
         memcpy(b->key, key, key_len + 1);
         memcpy(b->key + key_len + 1, value, value_len + 1);
         b->value = b->key + key_len + 1;
-        hmap_insert(index, &b->node, label_hash(key, value));
+        hmap_insert(index, &b->node, hash);
     }
     ptr_set_add(&b->set, obj);
 }
@@ -364,12 +393,13 @@ selector_index_keys(const struct label_selector *sel,
 static struct ns *
 ns_get(struct np_engine *e, const char *name)
 {
-    struct ns *ns = str_map_get(&e->namespaces, name);
+    uint32_t hash = hash_string(name, 0);
+    struct ns *ns = str_map_get_hashed(&e->namespaces, name, hash);
 
     if (!ns) {
         ns = xcalloc(1, sizeof *ns);
         ns->name = xstrdup(name);
-        str_map_put(&e->namespaces, ns->name, ns);
+        str_map_put_hashed(&e->namespaces, ns->name, hash, ns);
     }
     return ns;
 }
@@ -396,11 +426,76 @@ group_selects_pod(const struct group *g, const struct pod *pod)
                                                  &pod->obj->labels);
 }
 
+/* Orders pointers by address, for qsort(). */
+static int
+compare_pointers(const void *a_, const void *b_)
+{
+    uintptr_t a = (uintptr_t) *(void *const *) a_;
+    uintptr_t b = (uintptr_t) *(void *const *) b_;
+
+    return a < b ? -1 : a > b;
+}
+
+/* Queues: adds 'obj', whose place is '*pos', to 'q' unless it is
+ * queued already. */
+static void
+queue_add(struct queue *q, void *obj, size_t *pos)
+{
+    if (!*pos) {
+        if (q->n >= q->allocated) {
+            q->items = x2nrealloc(q->items, &q->allocated, sizeof *q->items);
+        }
+        q->items[q->n++] = obj;
+        *pos = q->n;
+    }
+}
+
+/* Removes the object whose place is '*pos' from 'q' (if queued): the last
+ * one takes its place, and 'last_pos' is where that one keeps it. */
+static void
+queue_remove(struct queue *q, size_t *pos, size_t *last_pos)
+{
+    if (*pos) {
+        size_t i = *pos - 1;
+        q->items[i] = q->items[--q->n];
+        *last_pos = i + 1;
+        *pos = 0;
+    }
+}
+
+/* Takes every object out of 'q' into an array of '*n' objects in address
+ * order (mostly allocation order: far fewer cache misses than any hash
+ * order), which the caller frees, and clears their places: 'pos_offset'
+ * is where an object keeps its 'queue_pos'. */
+static void **
+queue_take(struct queue *q, size_t pos_offset, size_t *n)
+{
+    void **items = q->items;
+
+    *n = q->n;
+    for (size_t i = 0; i < q->n; i++) {
+        *(size_t *) ((char *) items[i] + pos_offset) = 0;
+    }
+    q->items = NULL;
+    q->n = q->allocated = 0;
+    if (*n > 1) {
+        qsort(items, *n, sizeof *items, compare_pointers);
+    }
+    return items;
+}
+
 /* Queues 'g' for the flush. */
 static void
 group_queue(struct np_engine *e, struct group *g)
 {
-    ptr_set_add(&e->dirty_groups, g);
+    queue_add(&e->dirty_groups, g, &g->queue_pos);
+}
+
+/* Queues 'p' to be rewritten at the flush. */
+static void
+policy_queue(struct np_engine *e, struct policy *p)
+{
+    queue_add(&e->dirty_policies, p, &p->queue_pos);
 }
 
 /* Marks 'pod' as to be resent in every group it is in (or was in). */
@@ -627,7 +722,11 @@ group_free(struct np_engine *e, struct group *g)
         str_map_remove(&g->ns->local_groups, local_group_key(g));
     }
     e->n_groups--;
-    ptr_set_remove(&e->dirty_groups, g);
+    if (g->queue_pos) {
+        struct queue *q = &e->dirty_groups;
+        struct group *last = q->items[q->n - 1];
+        queue_remove(q, &g->queue_pos, &last->queue_pos);
+    }
     ptr_set_destroy(&g->matched_ns);
     ptr_set_destroy(&g->members);
     ptr_set_destroy(&g->atg_policies);
@@ -773,7 +872,8 @@ void
 np_engine_set_pod(struct np_engine *e, struct k8s_pod *obj)
 {
     struct ns *ns = ns_get(e, obj->ns);
-    struct pod *pod = str_map_get(&ns->pods, obj->name);
+    uint32_t hash = hash_string(obj->name, 0);
+    struct pod *pod = str_map_get_hashed(&ns->pods, obj->name, hash);
     uint32_t node = obj->node ? cp_store_node_id(e->store, obj->node)
                               : NO_NODE;
 
@@ -783,7 +883,7 @@ np_engine_set_pod(struct np_engine *e, struct k8s_pod *obj)
         pod->ref = cp_store_pod_ref(e->store, obj->ns, obj->name);
         pod->ns = ns;
         pod->node = node;
-        str_map_put(&ns->pods, obj->name, pod);
+        str_map_put_hashed(&ns->pods, obj->name, hash, pod);
         pod_index(pod, true);
         pod_update_groups(e, pod);
         return;
@@ -809,7 +909,7 @@ np_engine_set_pod(struct np_engine *e, struct k8s_pod *obj)
     }
     bool host_network_changed = pod->obj->host_network != obj->host_network;
     /* The map's key is the object's name: replace it first. */
-    str_map_put(&ns->pods, obj->name, pod);
+    str_map_put_hashed(&ns->pods, obj->name, hash, pod);
     k8s_pod_destroy(pod->obj);
     pod->obj = obj;
     if (relabel) {
@@ -933,11 +1033,26 @@ np_engine_delete_namespace(struct np_engine *e, const char *name)
 
 /* Policies. */
 
+/* Returns the concatenation of 'a', 'b', 'c' and 'd' (like xasprintf()
+ * with "%s%s%s%s", without parsing a format for each new group). */
+static char *
+concat4(const char *a, const char *b, const char *c, const char *d)
+{
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c), ld = strlen(d);
+    char *s = xmalloc(la + lb + lc + ld + 1);
+
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb);
+    memcpy(s + la + lb, c, lc);
+    memcpy(s + la + lb + lc, d, ld + 1);
+    return s;
+}
+
 /* Returns the group for a peer or applied-to selection in Namespace
- * 'ns_name': 'pod_sel' (NULL: all Pods) within 'ns_sel' Namespaces (NULL:
- * within 'ns_name').  The selectors are borrowed. */
+ * 'ns': 'pod_sel' (NULL: all Pods) within 'ns_sel' Namespaces (NULL:
+ * within 'ns').  The selectors are borrowed. */
 static struct group *
-policy_group(struct np_engine *e, const char *ns_name,
+policy_group(struct np_engine *e, struct ns *ns,
              const struct label_selector *pod_sel,
              const struct label_selector *ns_sel)
 {
@@ -948,12 +1063,11 @@ policy_group(struct np_engine *e, const char *ns_name,
     if (!ns_sel) {
         /* Local groups are found by Pod selector in their Namespace; the
          * name is only formatted for a new group. */
-        struct ns *ns = ns_get(e, ns_name);
         const char *sel = pod_sel ? pod_sel->normalized : "";
         g = str_map_get(&ns->local_groups, sel);
         if (!g) {
-            char *name = xasprintf("namespace=%s And podSelector=%s",
-                                   ns_name, sel);
+            char *name = concat4("namespace=", ns->name,
+                                 " And podSelector=", sel);
             g = group_create(e, name, NULL, ns, ps, NULL);
             free(name);
             return g;
@@ -996,9 +1110,9 @@ rule_needs_all_pods(const struct k8s_np_rule *rule, bool in)
 
 /* Returns the AddressGroup of every Pod in every Namespace. */
 static struct group *
-all_pods_group(struct np_engine *e, const char *ns_name)
+all_pods_group(struct np_engine *e, struct ns *ns)
 {
-    return policy_group(e, ns_name, NULL, e->all_namespaces);
+    return policy_group(e, ns, NULL, e->all_namespaces);
 }
 
 /* Adds 'g' to the unique AddressGroups of 'p'. */
@@ -1023,7 +1137,7 @@ policy_attach(struct np_engine *e, struct policy *p)
     const struct k8s_network_policy *np = p->obj;
     size_t allocated = 0;
 
-    p->atg = policy_group(e, np->ns, np->pod_selector, NULL);
+    p->atg = policy_group(e, p->ns, np->pod_selector, NULL);
     ptr_set_add(&p->atg->atg_policies, p);
     group_queue(e, p->atg);
 
@@ -1036,12 +1150,12 @@ policy_attach(struct np_engine *e, struct policy *p)
         size_t n_rules = in ? np->n_ingress : np->n_egress;
         for (size_t i = 0; i < n_rules; i++) {
             if (rule_needs_all_pods(&rules[i], in)) {
-                policy_add_ag(p, all_pods_group(e, np->ns), &allocated);
+                policy_add_ag(p, all_pods_group(e, p->ns), &allocated);
             }
             for (size_t j = 0; j < rules[i].n_peers; j++) {
                 const struct k8s_np_peer *peer = &rules[i].peers[j];
                 if (!peer->has_ip_block) {
-                    policy_add_ag(p, policy_group(e, np->ns,
+                    policy_add_ag(p, policy_group(e, p->ns,
                                                   peer->pod_selector,
                                                   peer->ns_selector),
                                   &allocated);
@@ -1079,10 +1193,12 @@ void
 np_engine_set_policy(struct np_engine *e, struct k8s_network_policy *obj)
 {
     struct ns *ns = ns_get(e, obj->ns);
-    struct policy *p = str_map_get(&ns->policies, obj->name);
+    uint32_t hash = hash_string(obj->name, 0);
+    struct policy *p = str_map_get_hashed(&ns->policies, obj->name, hash);
 
     if (!p) {
         p = xcalloc(1, sizeof *p);
+        p->ns = ns;
         e->n_policies++;
     } else {
         if (p->in_store && strcmp(p->obj->uid, obj->uid)) {
@@ -1097,7 +1213,7 @@ np_engine_set_policy(struct np_engine *e, struct k8s_network_policy *obj)
      * both share are not destroyed and recreated. */
     struct policy old = *p;
     p->obj = obj;
-    str_map_put(&ns->policies, obj->name, p);
+    str_map_put_hashed(&ns->policies, obj->name, hash, p);
     p->ags = NULL;
     p->n_ags = 0;
     p->atg = NULL;
@@ -1124,7 +1240,7 @@ np_engine_set_policy(struct np_engine *e, struct k8s_network_policy *obj)
         group_queue(e, tmp.atg);
         k8s_network_policy_destroy(old.obj);
     }
-    ptr_set_add(&e->dirty_policies, p);
+    policy_queue(e, p);
 }
 
 void
@@ -1142,7 +1258,11 @@ np_engine_delete_policy(struct np_engine *e, const char *ns,
         cp_store_delete(e->store, CP_RESOURCE_NETWORK_POLICIES, p->obj->uid);
     }
     policy_detach(e, p);
-    ptr_set_remove(&e->dirty_policies, p);
+    if (p->queue_pos) {
+        struct queue *q = &e->dirty_policies;
+        struct policy *last = q->items[q->n - 1];
+        queue_remove(q, &p->queue_pos, &last->queue_pos);
+    }
     k8s_network_policy_destroy(p->obj);
     free(p);
 }
@@ -1218,6 +1338,10 @@ member_from_pod(struct cp_member *m, struct cp_named_port *ports,
     m->pod_name = o->name;
     m->pod_ref = pod->ref;
     m->node = o->node;
+    if (pod->node != NO_NODE && o->node[0]) {
+        m->has_node_id = true;
+        m->node_id = pod->node;
+    }
     m->n_ips = o->n_ips;
     memcpy(m->ips, o->ips, o->n_ips * sizeof *o->ips);
     for (size_t i = 0; i < o->n_ports; i++) {
@@ -1229,14 +1353,18 @@ member_from_pod(struct cp_member *m, struct cp_named_port *ports,
     m->n_ports = o->n_ports;
 }
 
-/* Member lists being built for the store. */
+static void *arena_alloc(struct arena *, size_t size);
+static void arena_reset(struct arena *);
+
+/* Member lists being built for the store, in the engine's arena (they
+ * live until the store has taken the update: one reset instead of a
+ * free() per array). */
 struct member_list {
+    struct arena *arena;        /* where the arrays are */
     struct cp_member *added;    /* members to add */
     size_t n_added;             /* elements in 'added' */
     struct cp_member *removed;  /* members to remove */
     size_t n_removed;           /* elements in 'removed' */
-    struct cp_named_port **ports; /* port arrays to free */
-    size_t n_ports;             /* elements in 'ports' */
 };
 
 /* Appends 'pod' to 'ml' as added (if 'present') or removed. */
@@ -1246,8 +1374,7 @@ member_list_add(struct member_list *ml, const struct pod *pod, bool present)
     if (present) {
         struct cp_named_port *ports = NULL;
         if (pod->obj->n_ports) {
-            ports = xmalloc(pod->obj->n_ports * sizeof *ports);
-            ml->ports[ml->n_ports++] = ports;
+            ports = arena_alloc(ml->arena, pod->obj->n_ports * sizeof *ports);
         }
         member_from_pod(&ml->added[ml->n_added++], ports, pod);
     } else {
@@ -1259,26 +1386,21 @@ member_list_add(struct member_list *ml, const struct pod *pod, bool present)
     }
 }
 
-/* Allocates 'ml' for up to 'n' members. */
+/* Allocates 'ml' for up to 'n' members from 'arena'. */
 static void
-member_list_init(struct member_list *ml, size_t n)
+member_list_init(struct member_list *ml, struct arena *arena, size_t n)
 {
-    ml->added = xmalloc((n + 1) * sizeof *ml->added);
-    ml->removed = xmalloc((n + 1) * sizeof *ml->removed);
-    ml->ports = xmalloc((n + 1) * sizeof *ml->ports);
-    ml->n_added = ml->n_removed = ml->n_ports = 0;
+    ml->arena = arena;
+    ml->added = arena_alloc(arena, (n + 1) * sizeof *ml->added);
+    ml->removed = arena_alloc(arena, (n + 1) * sizeof *ml->removed);
+    ml->n_added = ml->n_removed = 0;
 }
 
-/* Frees what 'ml' holds. */
+/* Frees what 'ml' holds (everything in its arena). */
 static void
 member_list_destroy(struct member_list *ml)
 {
-    for (size_t i = 0; i < ml->n_ports; i++) {
-        free(ml->ports[i]);
-    }
-    free(ml->ports);
-    free(ml->added);
-    free(ml->removed);
+    arena_reset(ml->arena);
 }
 
 /* Returns true if 'pod' belongs in the store's version of 'g' in role
@@ -1314,7 +1436,7 @@ flush_group_role(struct np_engine *e, struct group *g, enum cp_resource res)
     struct member_list ml;
     struct cp_group_update up = { .set_span = false };
     if (!*in_store) {
-        member_list_init(&ml, ptr_set_count(&g->members));
+        member_list_init(&ml, &e->arena, ptr_set_count(&g->members));
         PTR_SET_FOR_EACH (pod, struct pod, &g->members) {
             if (pod_eligible(g, pod, res)) {
                 member_list_add(&ml, pod, true);
@@ -1322,7 +1444,7 @@ flush_group_role(struct np_engine *e, struct group *g, enum cp_resource res)
         }
         *in_store = true;
     } else {
-        member_list_init(&ml, ptr_set_count(&g->dirty_pods));
+        member_list_init(&ml, &e->arena, ptr_set_count(&g->dirty_pods));
         PTR_SET_FOR_EACH (pod, struct pod, &g->dirty_pods) {
             member_list_add(&ml, pod, pod_eligible(g, pod, res));
         }
@@ -1439,7 +1561,7 @@ rule_msg(struct np_engine *e, const struct policy *p,
         b->cidr = ipnet_msg(a, &any);
         peer->ip_blocks[peer->n_ip_blocks++] = b;
         peer->address_groups[peer->n_address_groups++]
-            = all_pods_group(e, p->obj->ns)->uuid;
+            = all_pods_group(e, p->ns)->uuid;
     }
     for (size_t i = 0; i < rule->n_peers; i++) {
         const struct k8s_np_peer *kp = &rule->peers[i];
@@ -1455,7 +1577,7 @@ rule_msg(struct np_engine *e, const struct policy *p,
             }
             peer->ip_blocks[peer->n_ip_blocks++] = b;
         } else {
-            struct group *g = policy_group(e, p->obj->ns, kp->pod_selector,
+            struct group *g = policy_group(e, p->ns, kp->pod_selector,
                                            kp->ns_selector);
             bool dup = false;
             for (size_t j = 0; j < peer->n_address_groups && !dup; j++) {
@@ -1544,30 +1666,14 @@ flush_policy(struct np_engine *e, struct policy *p)
     arena_reset(&e->arena);
 }
 
-/* Orders pointers by address, for qsort(). */
-static int
-compare_pointers(const void *a_, const void *b_)
-{
-    uintptr_t a = (uintptr_t) *(void *const *) a_;
-    uintptr_t b = (uintptr_t) *(void *const *) b_;
-
-    return a < b ? -1 : a > b;
-}
-
 void
 np_engine_flush(struct np_engine *e)
 {
     /* Groups first, so that a policy never names a group the agents do
      * not have; policies whose AppliedToGroup's Nodes changed follow. */
-    size_t n = ptr_set_count(&e->dirty_groups), k = 0;
-    struct group **groups = xmalloc((n + 1) * sizeof *groups);
-    PTR_SET_FOR_EACH (g, struct group, &e->dirty_groups) {
-        groups[k++] = g;
-    }
-    ptr_set_destroy(&e->dirty_groups);
-    /* In address order, which is mostly allocation order: far fewer cache
-     * misses than the hash order of the set. */
-    qsort(groups, k, sizeof *groups, compare_pointers);
+    size_t k;
+    struct group **groups = (struct group **) queue_take(
+        &e->dirty_groups, offsetof(struct group, queue_pos), &k);
 
     for (size_t i = 0; i < k; i++) {
         struct group *g = groups[i];
@@ -1579,21 +1685,17 @@ np_engine_flush(struct np_engine *e)
         }
         if (g->atg_span_dirty) {
             PTR_SET_FOR_EACH (p, struct policy, &g->atg_policies) {
-                ptr_set_add(&e->dirty_policies, p);
+                policy_queue(e, p);
             }
         }
         ptr_set_destroy(&g->dirty_pods);
         g->atg_span_dirty = g->ag_span_dirty = false;
     }
 
-    size_t n_policies = 0;
-    struct policy **policies
-        = xmalloc((ptr_set_count(&e->dirty_policies) + 1) * sizeof *policies);
-    PTR_SET_FOR_EACH (p, struct policy, &e->dirty_policies) {
-        policies[n_policies++] = p;
-    }
-    ptr_set_destroy(&e->dirty_policies);
-    qsort(policies, n_policies, sizeof *policies, compare_pointers);
+    size_t n_policies;
+    struct policy **policies = (struct policy **) queue_take(
+        &e->dirty_policies, offsetof(struct policy, queue_pos),
+        &n_policies);
     for (size_t i = 0; i < n_policies; i++) {
         flush_policy(e, policies[i]);
     }
@@ -1708,8 +1810,8 @@ np_engine_destroy(struct np_engine *e)
     index_destroy(&e->nssel_index);
     ptr_set_destroy(&e->nssel_wild);
     index_destroy(&e->ns_by_label);
-    ptr_set_destroy(&e->dirty_groups);
-    ptr_set_destroy(&e->dirty_policies);
+    free(e->dirty_groups.items);
+    free(e->dirty_policies.items);
     arena_destroy(&e->arena);
     label_selector_destroy(e->all_namespaces);
     free(e);
