@@ -37,6 +37,19 @@ jq shellcheck"
 test_packages="$test_packages golang-go dpkg-dev make
 golang-github-modern-go-reflect2-dev etcd-server openssl"
 
+# IPsec in the sandbox (`cluster up --ipsec`, tests/e2e/sandbox/ipsec.py,
+# tests/e2e/test_ipsec.py): ovs-monitor-ipsec, strongSwan's starter
+# (ipsec) and charon, and kernel-libipsec (ESP in userspace, in
+# libcharon-extra-plugins) with the standard crypto plugins.
+test_packages="$test_packages openvswitch-ipsec python3-openvswitch
+strongswan strongswan-charon strongswan-starter libcharon-extra-plugins
+libstrongswan-standard-plugins"
+
+# The controller's status page rendered by a real browser
+# (tests/controller/test-status-page-chromium.py,
+# tests/e2e/test_status_page.py): headless Chromium.
+test_packages="$test_packages chromium"
+
 missing=
 for pkg in $build_packages $run_packages $test_packages; do
     status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

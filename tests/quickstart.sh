@@ -95,6 +95,8 @@ Explore:
     tests/e2e/cluster kubectl get networkpolicy -A
     tests/e2e/cluster node-exec node1 -- $dir/core/antctl/antctl get podinterface
     tests/e2e/cluster node-exec node1 -- $dir/core/antctl/antctl get ovsflows -n demo-b -p web
+    tests/e2e/cluster status-page    # then open http://127.0.0.1:10348/
+    tests/e2e/cluster kubectl get antreaagentinfos,antreacontrollerinfos
     tests/e2e/cluster logs controller
     tests/e2e/cluster logs agent node1
     tests/e2e/cluster info

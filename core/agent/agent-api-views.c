@@ -180,7 +180,11 @@ agent_view_info(const struct agent_api_params *p)
     json_t *tables = json_object();
     struct aovs_flow_dump dump;
     char *error = NULL;
-    if (openflow && !aovs_switch_dump_flows(sw, &dump, &error)) {
+    /* Without its database ovs-vswitchd serves no OpenFlow (it runs its
+     * bridges only while it holds the database's lock), so a dump would
+     * only wait for the switch's timeout, blocking the loop: no flow
+     * counts then. */
+    if (openflow && ovsdb && !aovs_switch_dump_flows(sw, &dump, &error)) {
         for (size_t i = 0; i < dump.n; i++) {
             const char *name = pipeline_table_name(dump.flows[i].table_id);
             char number[8];

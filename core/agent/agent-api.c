@@ -3,12 +3,12 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * The agent's local API (agent-api.h): the unix socket, libmicrohttpd in
- * external epoll mode on the event loop, and routing to the views
- * (agent-api-views.h).  Every request is answered at once in MHD's access
- * handler (nothing is suspended): the views read in-memory state, plus
- * bounded synchronous calls to the switch (flow dumps, 10 s) and to
- * ovs-vswitchd's control socket (traces, 10 s), and the support bundle's
- * commands (10 s each).
+ * external epoll mode on the event loop (http-daemon.h), and routing to
+ * the views (agent-api-views.h).  Every request is answered at once in
+ * MHD's access handler (nothing is suspended): the views read in-memory
+ * state, plus bounded synchronous calls to the switch (flow dumps, 10 s)
+ * and to ovs-vswitchd's control socket (traces, 10 s), and the support
+ * bundle's commands (10 s each).
  */
 
 #include <config.h>
@@ -18,8 +18,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +28,7 @@
 
 #include "agent-api-views.h"
 #include "event-loop.h"
+#include "http-daemon.h"
 #include "log.h"
 #include "util.h"
 
@@ -40,13 +39,11 @@ LOG_DEFINE_THIS_MODULE(agent_api);
 
 struct agent_api {
     struct event_loop *loop;        /* the agent's loop (not owned) */
-    struct event_loop_task *task;   /* our task in it */
     struct agent_api_params params; /* what we read; strings copied */
     char *socket_path;              /* our copy of params.socket_path */
     char *node_name;                /* our copy of params.node_name */
     int listen_fd;                  /* the bound unix socket */
-    struct MHD_Daemon *daemon;      /* libmicrohttpd */
-    int epoll_fd;                   /* MHD's epoll fd, to wait on */
+    struct http_daemon *http;       /* libmicrohttpd on 'loop' */
 };
 
 char *
@@ -58,19 +55,6 @@ agent_api_default_socket(const char *cni_socket)
     }
     return xasprintf("%.*s/%s", (int) (slash - cni_socket), cni_socket,
                      AGENT_API_SOCKET_NAME);
-}
-
-/* Logs libmicrohttpd's messages through our log. */
-static void
-mhd_logger(void *aux, const char *format, va_list args)
-{
-    char *message = xvasprintf(format, args);
-    size_t length = strlen(message);
-    while (length && message[length - 1] == '\n') {
-        message[--length] = '\0';
-    }
-    LOG_WARN("libmicrohttpd: %s", message);
-    free(message);
 }
 
 /* Queues 'size' bytes 'data' (malloc'd; MHD frees it) with 'status'. */
@@ -252,28 +236,6 @@ access_handler(void *api_, struct MHD_Connection *conn, const char *url,
     return result;
 }
 
-/* The loop's run step: lets MHD do what is ready. */
-static void
-api_run(void *api_)
-{
-    struct agent_api *api = api_;
-    MHD_run(api->daemon);
-}
-
-/* The loop's wait step: MHD's epoll fd and its timeout. */
-static void
-api_wait(void *api_)
-{
-    struct agent_api *api = api_;
-    MHD_UNSIGNED_LONG_LONG timeout;
-
-    event_loop_fd_wait(api->loop, api->epoll_fd, POLLIN);
-    if (MHD_get_timeout(api->daemon, &timeout) == MHD_YES) {
-        event_loop_timer_wait(api->loop,
-                              timeout > 60000 ? 60000 : (long long) timeout);
-    }
-}
-
 /* Binds and listens on 'path', mode 0600, making its directory (0700) if
  * missing and replacing a stale socket.  Returns the fd, or -1 with a
  * message. */
@@ -342,24 +304,24 @@ agent_api_create(struct event_loop *loop,
     api->params.node_name = api->node_name;
     api->listen_fd = fd;
 
-    api->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, access_handler,
-        api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, api,
-        MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int) AGENT_API_CONNECTION_TIMEOUT, MHD_OPTION_END);
-    const union MHD_DaemonInfo *info = api->daemon
-        ? MHD_get_daemon_info(api->daemon, MHD_DAEMON_INFO_EPOLL_FD)
-        : NULL;
-    if (!info) {
-        *errorp = xasprintf("agent API socket %s: libmicrohttpd cannot "
-                            "serve it (see the log)", api->socket_path);
+    static const struct MHD_OptionItem options[] = {
+        { MHD_OPTION_CONNECTION_TIMEOUT, AGENT_API_CONNECTION_TIMEOUT,
+          NULL },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    struct http_daemon_params http = {
+        .name = "agent API", .listen_fd = fd, .options = options,
+        .handler = access_handler, .handler_cls = api,
+    };
+    char *error;
+    api->http = http_daemon_start(loop, &http, &error);
+    if (!api->http) {
+        *errorp = xasprintf("agent API socket %s: %s", api->socket_path,
+                            error);
+        free(error);
         agent_api_destroy(api);
         return EINVAL;
     }
-    api->epoll_fd = info->epoll_fd;
-    api->task = event_loop_add_task(loop, "agent-api", api_run, api_wait,
-                                    api);
     LOG_INFO("antctl API on %s", api->socket_path);
     *apip = api;
     return 0;
@@ -369,11 +331,8 @@ void
 agent_api_destroy(struct agent_api *api)
 {
     if (api) {
-        if (api->task) {
-            event_loop_remove_task(api->loop, api->task);
-        }
-        if (api->daemon) {
-            MHD_stop_daemon(api->daemon); /* closes 'listen_fd' too */
+        if (api->http) {
+            http_daemon_stop(api->http); /* closes 'listen_fd' too */
         } else {
             close(api->listen_fd);
         }

@@ -5,6 +5,7 @@
 # reach the OVS library only through the shim (core/lib/ovs/automake.mk).
 noinst_LTLIBRARIES += core/agent/libantrea-agent.la
 core_agent_libantrea_agent_la_SOURCES = \
+	core/agent/agent-metrics.c core/agent/agent-metrics.h \
 	core/agent/agent-node.c core/agent/agent-node.h \
 	core/agent/bridge.c core/agent/bridge.h \
 	core/agent/datapath.c core/agent/datapath.h \
@@ -23,9 +24,15 @@ core_agent_libantrea_agent_la_CFLAGS = $(AM_CFLAGS) $(K8S_CFLAGS) \
 	$(NL_CFLAGS) $(IPTC_CFLAGS)
 $(core_agent_libantrea_agent_la_OBJECTS): core/proto/controlplane.pb-c.h
 
+# AntreaAgentInfo: the agentinfo view (agent-api-views.c) written to the
+# Kubernetes API (docs/monitoring.md).
+core_agent_libantrea_agent_la_SOURCES += \
+	core/agent/agent-info.c core/agent/agent-info.h
+
 # What a program links to use the datapath (then $(OVS_SHIM_LDADD)).
 AGENT_LIBS = core/agent/libantrea-agent.la core/agent/libantrea-policy.la \
 	$(CP_WATCH_LIBS) core/agent/libantrea-pipeline.la \
+	$(API_AUTH_LIBS) $(HTTP_DAEMON_LIBS) \
 	$(K8S_LIBS) $(NET_LIBS) core/lib/libantrea-cni.la $(CORE_LIBS) \
 	$(JANSSON_LIBS)
 
@@ -73,3 +80,33 @@ EXTRA_DIST += tests/agent/test-cni-gc.py tests/agent/test-agent-reconcile.py \
 # with the bandwidth plugin ("atest-bw-<pid>*"); same skip rules.
 TESTS += tests/agent/test-ovs-restart.py tests/agent/test-cni-bandwidth.py
 EXTRA_DIST += tests/agent/test-ovs-restart.py tests/agent/test-cni-bandwidth.py
+
+# Integration test of the AntreaAgentInfo and AntreaControllerInfo writers
+# (docs/monitoring.md): a real agent, controller and kube-apiserver in
+# namespaces "atest-crdinfo-<pid>*"; same skip rules.
+TESTS += tests/agent/test-crd-info.py
+EXTRA_DIST += tests/agent/test-crd-info.py
+
+# Integration test of the agent's Prometheus metrics on apiPort (401, 403,
+# 200, the format, counts moving after CNI ADDs) in namespaces
+# "atest-metrics-<pid>*"; same skip rules.  promtext.py is the strict
+# exposition-format reader it, the controller's and the e2e test share.
+TESTS += tests/agent/test-agent-metrics.py
+EXTRA_DIST += tests/agent/test-agent-metrics.py tests/agent/promtext.py
+
+# Integration test of IPsec (tests/agent/): the per-peer IPsec tunnel
+# ports, their flows, the MTU, Node changes and a new key; the same real
+# daemons in namespaces "atest-ipsec-<pid>*"; same skip rules.
+TESTS += tests/agent/test-agent-ipsec.py
+EXTRA_DIST += tests/agent/test-agent-ipsec.py
+
+# Unit test of the IPsec tunnel helpers that need no OVS (the MTU, the
+# key's redaction, the Classifier flow); linked like the agent.
+check_PROGRAMS += tests/unit/test-ipsec-tunnels
+TESTS += tests/unit/test-ipsec-tunnels
+tests_unit_test_ipsec_tunnels_SOURCES = tests/unit/test-ipsec-tunnels.c
+tests_unit_test_ipsec_tunnels_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/core/agent
+tests_unit_test_ipsec_tunnels_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_ipsec_tunnels_LDADD = $(AGENT_LIBS) $(OVS_SHIM_LDADD) \
+	$(CRITERION_LIBS)

@@ -54,6 +54,7 @@ struct controlplane_watch {
     struct k8s_backoff backoff; /* delays between failures */
     struct controlplane_frame_reader reader; /* the current stream */
 
+    unsigned int n_connects;    /* connections made so far */
     bool synced;                /* the BOOKMARK of this connection came */
     unsigned int n_syncs;       /* 'replace' calls */
     AntreaCp__WatchEvent **initial; /* ADDED events before the BOOKMARK */
@@ -63,6 +64,18 @@ struct controlplane_watch {
 
 static void watch_run(void *w_);
 static void watch_wait(void *w_);
+
+/* The reconnect hook (controlplane_watch_set_reconnect_hook()). */
+static controlplane_watch_reconnect_func *reconnect_hook;
+static void *reconnect_hook_aux;
+
+void
+controlplane_watch_set_reconnect_hook(controlplane_watch_reconnect_func *hook,
+                                      void *aux)
+{
+    reconnect_hook = hook;
+    reconnect_hook_aux = aux;
+}
 
 /* Frees the buffered initial events of 'w'. */
 static void
@@ -326,6 +339,10 @@ connect_watch(struct controlplane_watch *w)
     };
 
     LOG_DBG("watching %s", w->path);
+    if (w->n_connects++ && reconnect_hook) {
+        reconnect_hook(controlplane_resource_name(w->resource),
+                       reconnect_hook_aux);
+    }
     w->synced = false;
     w->last_data = time_msec();
     w->request = k8s_client_request(w->client, &args);

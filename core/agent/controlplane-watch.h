@@ -83,4 +83,13 @@ bool controlplane_watch_is_synced(const struct controlplane_watch *);
  * after each resync. */
 unsigned int controlplane_watch_n_syncs(const struct controlplane_watch *);
 
+/* Reconnects, for metrics (docs/metrics.md): a process-wide hook called
+ * with the resource's name (e.g. "networkpolicies") each time a watch
+ * connects again after its first connection (a failure, an idle
+ * connection, or a resync the controller asked for).  NULL removes it. */
+typedef void controlplane_watch_reconnect_func(const char *resource,
+                                               void *aux);
+void controlplane_watch_set_reconnect_hook(
+    controlplane_watch_reconnect_func *, void *aux);
+
 #endif /* controlplane-watch.h */

@@ -16,16 +16,20 @@
 #include <sys/socket.h>
 
 #include "agent-api.h"
+#include "agent-info.h"
 #include "agent-config.h"
+#include "agent-metrics.h"
 #include "agent-node.h"
 #include "antrea/encap-mode.h"
 #include "antrea/ipam.h"
+#include "antrea/ipsec.h"
 #include "antrea/net-util.h"
 #include "antrea/tunnel-type.h"
 #include "aovs-poll.h"
 #include "bridge.h"
 #include "cni-server.h"
 #include "event-loop.h"
+#include "ipsec-tunnels.h"
 #include "k8s/k8s-client.h"
 #include "k8s/k8s-config.h"
 #include "log.h"
@@ -57,8 +61,11 @@ struct datapath {
                                           a primary CNI made them) */
     struct cni_server *cni;         /* CNI server */
     struct peers *peers;            /* peer Nodes */
+    struct ipsec_tunnels *ipsec;    /* IPsec tunnel ports, or NULL */
     struct policy_controller *policy; /* NetworkPolicy flows */
     struct agent_api *api;          /* antctl's local API */
+    struct agent_metrics *metrics;  /* Prometheus metrics, on apiPort */
+    struct agent_info *info;        /* AntreaAgentInfo writer */
     bool peers_synced;              /* the first Node list is applied */
     bool resync_done;               /* older rounds' flows are deleted */
 };
@@ -220,6 +227,23 @@ datapath_start(const struct agent_config *cfg,
         }
     }
 
+    /* IPsec: ESP's overhead comes off a computed MTU (not an explicit
+     * defaultMTU, as in Antrea); the ports come with the peers. */
+    void *ipsec_state;
+    const struct antrea_ipsec_ops *ipsec
+        = module_ops(modules, MODULE_SLOT_IPSEC, &ipsec_state);
+    if (ipsec && !use_tunnel) {
+        *errorp = xasprintf("trafficEncryptionMode ipsec: trafficEncapMode "
+                            "%s uses no tunnel to encrypt",
+                            cfg->traffic_encap_mode);
+        error = ENOTSUP;
+        goto fail;
+    }
+    if (ipsec) {
+        mtu = ipsec_tunnels_pod_mtu(mtu, cfg->default_mtu != 0,
+                                    ipsec->esp_overhead);
+    }
+
     /* The bridge. */
     struct bridge_options bopts = {
         .ovs_run_dir = cfg->ovs_run_dir,
@@ -331,7 +355,18 @@ datapath_start(const struct agent_config *cfg,
         goto fail;
     }
 
-    struct cni_server_options copts = { .socket_path = cfg->cni_socket };
+    /* Prometheus metrics (agent-metrics.h): the CNI server times its
+     * requests into them. */
+    struct agent_metrics_params metrics_params = {
+        .bridge = dp->bridge, .policy = dp->policy,
+        .pods = dp->pods, .intercepted = dp->intercepted,
+    };
+    dp->metrics = agent_metrics_create(&metrics_params);
+    struct cni_server_options copts = {
+        .socket_path = cfg->cni_socket,
+        .request_done = agent_metrics_cni_done,
+        .request_done_aux = dp->metrics,
+    };
     error = (chained
              ? cni_server_create(loop, &copts, pod_intercept_cni_handler(),
                                  dp->intercepted, &dp->cni, errorp)
@@ -341,6 +376,18 @@ datapath_start(const struct agent_config *cfg,
         goto fail;
     }
 
+    if (ipsec) {
+        struct ipsec_tunnels_options iopts = {
+            .bridge = dp->bridge,
+            .ipsec = ipsec,
+            .ipsec_state = ipsec_state,
+            .local = &local,
+            .tunnel_ovs_type = tunnel->ovs_type,
+            .dst_port = (cfg->tunnel_port ? cfg->tunnel_port
+                                          : tunnel->default_dst_port),
+        };
+        dp->ipsec = ipsec_tunnels_create(&iopts, cfg->ovs_datapath_type);
+    }
     struct peers_options peer_opts = {
         .bridge = dp->bridge,
         .client = dp->client,
@@ -349,6 +396,7 @@ datapath_start(const struct agent_config *cfg,
         .local = &local,
         .gateway_name = cfg->host_gateway,
         .no_snat = cfg->no_snat,
+        .ipsec = dp->ipsec,
         .synced = peers_synced,
         .aux = dp,
     };
@@ -369,6 +417,29 @@ datapath_start(const struct agent_config *cfg,
     if (error) {
         goto fail;
     }
+
+    /* The metrics over HTTPS on apiPort, as Antrea's; a port in use is
+     * logged, not fatal: Pods matter more than their metrics. */
+    char *metrics_error = NULL;
+    if (agent_metrics_serve(dp->metrics, loop, dp->client, dp->node.name,
+                            cfg->api_port, cfg->enable_prometheus_metrics,
+                            &metrics_error)) {
+        LOG_ERR("%s", metrics_error);
+        free(metrics_error);
+    }
+
+    /* AntreaAgentInfo (agent-info.h), from the view antctl shows. */
+    char info_ip[ANTREA_IP_STRING_SIZE];
+    antrea_ip_to_string(&dp->node.node_ip, info_ip, sizeof info_ip);
+    struct agent_info_params info_params = {
+        .view = api_params,
+        .pod_namespace = getenv("POD_NAMESPACE"),
+        .pod_name = getenv("POD_NAME"),
+        .transport_interface = dp->node.transport_interface,
+        .transport_ip = info_ip,
+        .pod_mtu = mtu,
+    };
+    dp->info = agent_info_create(dp->client, &info_params);
 
     event_loop_set_poll(loop, aovs_poll);
     dp->task = event_loop_add_task(loop, "datapath", datapath_run,
@@ -396,9 +467,12 @@ datapath_stop(struct datapath *dp)
             event_loop_remove_task(dp->loop, dp->task);
             event_loop_set_poll(dp->loop, NULL);
         }
+        agent_info_destroy(dp->info);
         agent_api_destroy(dp->api);
         peers_destroy(dp->peers);
+        ipsec_tunnels_destroy(dp->ipsec);
         cni_server_destroy(dp->cni);
+        agent_metrics_destroy(dp->metrics);
         pod_network_destroy(dp->pods);
         pod_intercept_destroy(dp->intercepted);
         policy_controller_destroy(dp->policy);

@@ -23,6 +23,7 @@
 #include "antrea/encap-mode.h"
 #include "antrea/net-util.h"
 #include "bridge.h"
+#include "ipsec-tunnels.h"
 #include "k8s/k8s-informer.h"
 #include "k8s/k8s-resource.h"
 #include "log.h"
@@ -43,6 +44,7 @@ struct peer {
     bool has_service_route;     /* 'service_route' is in table 300 */
     struct net_route service_route; /* its podCIDR back through the
                                        gateway, for Service traffic */
+    bool has_ipsec;             /* it has an IPsec tunnel port */
 };
 
 struct peers {
@@ -80,6 +82,11 @@ static void
 peer_uninstall(struct peers *ps, struct peer *peer)
 {
     bridge_remove_flows(ps->opts.bridge, peer->object);
+    /* IPsec: the peer's tunnel port and its Classifier flow. */
+    if (peer->has_ipsec) {
+        ipsec_tunnels_remove_peer(ps->opts.ipsec, peer->node.name);
+        peer->has_ipsec = false;
+    }
     if (peer->has_route) {
         char *error = NULL;
         if (net_route_delete(NULL, &peer->route, &error)) {
@@ -186,6 +193,15 @@ peer_install(struct peers *ps, struct peer *peer, char **errorp)
         sr->protocol = NET_ROUTE_PROTO_ANTREA;
         error = net_route_replace(NULL, sr, errorp);
         peer->has_service_route = !error;
+    }
+
+    /* IPsec: a tunnelled peer also gets its own tunnel port (remote_ip,
+     * psk), which ovs-monitor-ipsec turns into an IKE connection.  Last,
+     * so that a failure here leaves the rest installed.  The peer may be
+     * half added on failure: uninstall removes whatever is there. */
+    if (!error && ps->opts.ipsec && peer->path == ANTREA_PEER_PATH_TUNNEL) {
+        peer->has_ipsec = true;
+        error = ipsec_tunnels_add_peer(ps->opts.ipsec, &pn, errorp);
     }
     return error;
 }
@@ -465,6 +481,10 @@ on_synced(void *ps_)
         free(error);
     }
     sync_iptables(ps);
+    /* IPsec: ports of Nodes deleted while the agent was down. */
+    if (ps->opts.ipsec) {
+        ipsec_tunnels_remove_stale(ps->opts.ipsec);
+    }
     if (ps->opts.mode->flags & ANTREA_ENCAP_FORWARDS) {
         /* Not in a mode chained after another CNI: there the agent's
          * marked routes are those of intercepted Pods (pod-intercept.c),

@@ -8,7 +8,9 @@
  * antrea-gw0 onlink" (tunnel), the route flows and a host route via the
  * peer's node IP (route), or the route flows alone (underlay: the host's
  * own routes carry the traffic).  Host routes carry the agent's protocol
- * marker (route.h).
+ * marker (route.h).  With IPsec ('ipsec' in the options), a tunnelled
+ * peer also gets its own IPsec tunnel port (ipsec-tunnels.h), removed
+ * with the peer; stale ones go once the first Node list is applied.
  *
  * When some peers are reached through the gateway (the bridge's
  * peers_via_gateway: noEncap and hybrid), the peers also own the host
@@ -42,6 +44,7 @@
 struct antrea_encap_mode_ops;
 struct antrea_local_node;
 struct bridge;
+struct ipsec_tunnels;
 struct k8s_client;
 
 /* What the peers need. */
@@ -61,6 +64,9 @@ struct peers_options {
                                            cluster is not masqueraded
                                            (only used with routed peers,
                                            which rewrite the chains) */
+    /* IPsec: one tunnel port per tunnelled peer (ipsec-tunnels.h), or
+     * NULL without encryption.  Owned by the caller. */
+    struct ipsec_tunnels *ipsec;
     void (*synced)(void *aux);          /* called once, after the first
                                            list has been applied */
     void *aux;                          /* for 'synced' */

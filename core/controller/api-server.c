@@ -29,25 +29,22 @@
 
 #include "api-server.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 #include "api-auth.h"
 #include "controlplane.pb-c.h"
 #include "cp-json.h"
 #include "cp-store.h"
 #include "event-loop.h"
+#include "http-daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 LOG_DEFINE_THIS_MODULE(api_server);
@@ -67,6 +64,7 @@ enum api_route {
     ROUTE_GET,                  /* GET PREFIX/RESOURCE/NAME */
     ROUTE_WATCH,                /* GET PREFIX/RESOURCE?watch=1 */
     ROUTE_CONTROLLERINFO,       /* GET API_SERVER_CONTROLLERINFO_PATH */
+    ROUTE_METRICS,              /* GET API_SERVER_METRICS_PATH */
 };
 
 /* Where a request is in its life. */
@@ -79,11 +77,11 @@ enum api_phase {
 
 struct api_server {
     struct event_loop *loop;    /* the loop it runs on (not owned) */
-    struct event_loop_task *task; /* its task in 'loop' */
+    struct event_loop_task *task; /* its keepalive task in 'loop' */
     struct cp_store *store;     /* where objects come from (not owned) */
     struct api_auth *auth;      /* checks requests (not owned), or NULL */
-    struct MHD_Daemon *daemon;  /* libmicrohttpd */
-    int epoll_fd;               /* MHD's epoll fd, to wait on */
+    struct http_daemon *http;   /* libmicrohttpd on 'loop' */
+    struct MHD_Daemon *daemon;  /* its MHD daemon */
     int port;                   /* the port listened on */
     bool ready;                 /* /readyz answers 200 */
     bool stopping;              /* being destroyed */
@@ -97,6 +95,7 @@ struct api_server {
     char *version;              /* for controllerinfo, or NULL */
     api_server_span_func *span; /* spans for JSON answers, or NULL */
     void *span_aux;             /* its 'aux' */
+    struct metrics *metrics;    /* for /metrics (not owned), or NULL */
     long long started;          /* time_wall_msec() at creation */
     struct api_request *requests; /* every live request */
     size_t n_watches;           /* requests with a store watch */
@@ -157,35 +156,16 @@ static void request_completed(void *server_, struct MHD_Connection *,
                               enum MHD_RequestTerminationCode);
 static void request_free(struct api_request *);
 
-/* Logs libmicrohttpd's messages through our log. */
-static void
-mhd_logger(void *aux, const char *format, va_list args)
-{
-    char *message = xvasprintf(format, args);
-    size_t length = strlen(message);
-    while (length && message[length - 1] == '\n') {
-        message[--length] = '\0';
-    }
-    LOG_WARN("libmicrohttpd: %s", message);
-    free(message);
-}
-
-/* Starts MHD for 'server' with 'params'; 'dual_stack' asks for an IPv6
- * socket that also takes IPv4.  Returns NULL or a malloc'd error. */
+/* Starts the HTTP daemon of 'server' with 'params' (http-daemon.h does
+ * the binding and the loop).  Returns NULL or a malloc'd error. */
 static char *
 start_daemon(struct api_server *server,
-             const struct api_server_params *params, bool dual_stack)
+             const struct api_server_params *params)
 {
-    unsigned int flags = (MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME
-                          | MHD_USE_ERROR_LOG);
-    struct MHD_OptionItem options[16];
+    unsigned int flags = MHD_ALLOW_SUSPEND_RESUME;
+    struct MHD_OptionItem options[8];
     size_t n = 0;
-    struct sockaddr_in sin;
-    struct sockaddr_in6 sin6;
 
-    /* The logger first, so that MHD logs nothing on its own. */
-    options[n++] = (struct MHD_OptionItem) {
-        MHD_OPTION_EXTERNAL_LOGGER, (intptr_t) mhd_logger, server };
     if (server->cert_pem) {
         flags |= MHD_USE_TLS;
         options[n++] = (struct MHD_OptionItem) {
@@ -197,54 +177,20 @@ start_daemon(struct api_server *server,
                 MHD_OPTION_HTTPS_PRIORITIES, 0, server->priorities };
         }
     }
-    if (params->address && params->address[0]) {
-        memset(&sin, 0, sizeof sin);
-        memset(&sin6, 0, sizeof sin6);
-        if (inet_pton(AF_INET, params->address, &sin.sin_addr) == 1) {
-            sin.sin_family = AF_INET;
-            sin.sin_port = htons(params->port);
-            options[n++] = (struct MHD_OptionItem) {
-                MHD_OPTION_SOCK_ADDR, 0, &sin };
-        } else if (inet_pton(AF_INET6, params->address,
-                             &sin6.sin6_addr) == 1) {
-            sin6.sin6_family = AF_INET6;
-            sin6.sin6_port = htons(params->port);
-            flags |= MHD_USE_IPv6;
-            options[n++] = (struct MHD_OptionItem) {
-                MHD_OPTION_SOCK_ADDR, 0, &sin6 };
-        } else {
-            return xasprintf("API server: bind address \"%s\" is not an "
-                             "IPv4 or IPv6 address", params->address);
-        }
-    } else if (dual_stack) {
-        flags |= MHD_USE_DUAL_STACK;
-    }
     options[n++] = (struct MHD_OptionItem) {
         MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) request_completed, server };
     options[n++] = (struct MHD_OptionItem) {
         MHD_OPTION_CONNECTION_TIMEOUT, API_SERVER_CONNECTION_TIMEOUT, NULL };
-    options[n++] = (struct MHD_OptionItem) {
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL };
     options[n++] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
 
-    errno = 0;
-    server->daemon = MHD_start_daemon(flags, params->port, NULL, NULL,
-                                      access_handler, server,
-                                      MHD_OPTION_ARRAY, options,
-                                      MHD_OPTION_END);
-    if (!server->daemon) {
-        int error = errno;
-        return xasprintf("API server: cannot listen on %s%s%s port %d: %s",
-                         params->address && params->address[0] ? "[" : "",
-                         (params->address && params->address[0]
-                          ? params->address : "every address"),
-                         params->address && params->address[0] ? "]" : "",
-                         params->port,
-                         (error ? strerror(error)
-                          : "libmicrohttpd refused the settings (see the "
-                            "log)"));
-    }
-    return NULL;
+    struct http_daemon_params http = {
+        .name = "API server", .address = params->address,
+        .port = params->port, .flags = flags, .options = options,
+        .handler = access_handler, .handler_cls = server,
+    };
+    char *error;
+    server->http = http_daemon_start(server->loop, &http, &error);
+    return server->http ? NULL : error;
 }
 
 struct api_server *
@@ -280,33 +226,22 @@ api_server_create(struct event_loop *loop, struct cp_store *store,
     server->version = params->version ? xstrdup(params->version) : NULL;
     server->span = params->span;
     server->span_aux = params->span_aux;
+    server->metrics = params->metrics;
     server->started = time_msec();
 
-    char *error = start_daemon(server, params, true);
-    if (error && !(params->address && params->address[0])) {
-        /* No IPv6 here: IPv4 alone. */
-        char *error4 = start_daemon(server, params, false);
-        if (!error4) {
-            free(error);
-            error = NULL;
-        } else {
-            free(error4);
-        }
-    }
+    char *error = start_daemon(server, params);
     if (error) {
         *errorp = error;
         free(server->cert_pem);
         free(server->key_pem);
         free(server->priorities);
+        free(server->version);
         free(server);
         return NULL;
     }
 
-    const union MHD_DaemonInfo *info
-        = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-    server->epoll_fd = info ? info->epoll_fd : -1;
-    info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    server->port = info ? info->port : params->port;
+    server->daemon = http_daemon_mhd(server->http);
+    server->port = http_daemon_port(server->http);
     server->next_keepalive_scan = time_msec() + server->keepalive_ms / 2;
     server->task = event_loop_add_task(loop, "api-server", server_run,
                                        server_wait, server);
@@ -335,8 +270,8 @@ api_server_destroy(struct api_server *server)
     }
     /* Let MHD take the resumed connections back, then stop: it closes
      * every connection and calls request_completed for each. */
-    MHD_run(server->daemon);
-    MHD_stop_daemon(server->daemon);
+    http_daemon_run(server->http);
+    http_daemon_stop(server->http);
     while (server->requests) {
         request_free(server->requests);
     }
@@ -369,6 +304,14 @@ api_server_n_watches(const struct api_server *server)
     return server->n_watches;
 }
 
+static size_t count_connected_agents(const struct api_server *);
+
+size_t
+api_server_n_connected_agents(const struct api_server *server)
+{
+    return count_connected_agents(server);
+}
+
 /* Resumes 'r''s connection if we suspended it, and makes sure the loop
  * runs MHD again soon. */
 static void
@@ -381,8 +324,8 @@ request_resume(struct api_request *r)
     event_loop_immediate_wake(r->server->loop);
 }
 
-/* The loop's run step: lets MHD do what is ready, and wakes idle watches
- * that are due a keepalive. */
+/* The loop's run step: wakes idle watches that are due a keepalive (the
+ * HTTP daemon's own task runs MHD). */
 static void
 server_run(void *server_)
 {
@@ -398,23 +341,14 @@ server_run(void *server_)
         }
         server->next_keepalive_scan = now + server->keepalive_ms / 2;
     }
-    MHD_run(server->daemon);
 }
 
-/* The loop's wait step: MHD's epoll fd and its next timeout. */
+/* The loop's wait step: the next look for idle watches. */
 static void
 server_wait(void *server_)
 {
     struct api_server *server = server_;
-    MHD_UNSIGNED_LONG_LONG timeout;
 
-    if (server->epoll_fd >= 0) {
-        event_loop_fd_wait(server->loop, server->epoll_fd, POLLIN);
-    }
-    if (MHD_get_timeout(server->daemon, &timeout) == MHD_YES) {
-        event_loop_timer_wait(server->loop,
-                              timeout > 60000 ? 60000 : (long long) timeout);
-    }
     event_loop_timer_wait_until(server->loop, server->next_keepalive_scan);
 }
 
@@ -529,6 +463,12 @@ route_request(struct api_request *r, const char *url, const char *method)
     } else if (!strcmp(url, API_SERVER_CONTROLLERINFO_PATH)) {
         r->route = ROUTE_CONTROLLERINFO;
         return true;
+    } else if (!strcmp(url, API_SERVER_METRICS_PATH)
+               && r->server->metrics) {
+        /* Without metrics (enablePrometheusMetrics: false) it is one
+         * more unknown path: 404 below. */
+        r->route = ROUTE_METRICS;
+        return true;
     } else if (!str_starts_with(url, API_SERVER_PREFIX)) {
         char *message = xasprintf("the server could not find the requested "
                                   "resource %s", url);
@@ -617,7 +557,7 @@ authorise(struct api_request *r)
     static const char *const verbs[] = {
         [ROUTE_HEALTHZ] = "get", [ROUTE_READYZ] = "get",
         [ROUTE_LIST] = "list", [ROUTE_GET] = "get", [ROUTE_WATCH] = "watch",
-        [ROUTE_CONTROLLERINFO] = "get",
+        [ROUTE_CONTROLLERINFO] = "get", [ROUTE_METRICS] = "get",
     };
 
     r->phase = PHASE_AUTHORISING;
@@ -644,11 +584,14 @@ authorise(struct api_request *r)
         .token = token,
         .verb = verbs[r->route],
         .resource = (r->route == ROUTE_READYZ
-                     || r->route == ROUTE_CONTROLLERINFO ? NULL
+                     || r->route == ROUTE_CONTROLLERINFO
+                     || r->route == ROUTE_METRICS ? NULL
                      : cp_resource_name(r->resource)),
         .name = r->name,
         .path = (r->route == ROUTE_CONTROLLERINFO
-                 ? API_SERVER_CONTROLLERINFO_PATH : "/readyz"),
+                 ? API_SERVER_CONTROLLERINFO_PATH
+                 : r->route == ROUTE_METRICS ? API_SERVER_METRICS_PATH
+                 : "/readyz"),
     };
     r->check = api_auth_check(server->auth, &req, auth_done, r);
     return r->phase == PHASE_AUTHORISED;
@@ -906,6 +849,20 @@ controller_info(const struct api_server *server)
                      "controllerConditions", conditions);
 }
 
+/* AntreaControllerInfo (core/controller/controller-info.c) reuses the
+ * controllerinfo view and the readiness. */
+json_t *
+api_server_controller_info(const struct api_server *server)
+{
+    return controller_info(server);
+}
+
+bool
+api_server_is_ready(const struct api_server *server)
+{
+    return server->ready;
+}
+
 /* Queues the response to the authorised request 'r'. */
 static enum MHD_Result
 respond(struct api_request *r)
@@ -939,6 +896,11 @@ respond(struct api_request *r)
                                "not synced yet"));
     case ROUTE_CONTROLLERINFO:
         return respond_json(r, MHD_HTTP_OK, controller_info(server));
+    case ROUTE_METRICS: {
+        char *text = metrics_format(server->metrics);
+        return respond_bytes(r, MHD_HTTP_OK, METRICS_CONTENT_TYPE, text,
+                             strlen(text));
+    }
     case ROUTE_LIST:
     case ROUTE_GET:
     case ROUTE_WATCH:
@@ -958,6 +920,7 @@ respond(struct api_request *r)
     case ROUTE_HEALTHZ:
     case ROUTE_READYZ:
     case ROUTE_CONTROLLERINFO:
+    case ROUTE_METRICS:
         break;
     case ROUTE_LIST:
         data = cp_store_list(server->store, r->resource, r->node_name,

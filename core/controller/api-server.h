@@ -28,6 +28,7 @@
 #ifndef API_SERVER_H
 #define API_SERVER_H 1
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -58,6 +59,10 @@ struct event_loop;
  * Authorised as a non-resource "get" of this path. */
 #define API_SERVER_CONTROLLERINFO_PATH "/controllerinfo"
 
+/* Path of the Prometheus metrics (metrics.h), authorised as a
+ * non-resource "get" of this path, as Antrea's apiserver does. */
+#define API_SERVER_METRICS_PATH "/metrics"
+
 /* Returns the names of the Nodes in the span of object 'name' of
  * 'resource' as a malloc'd array of strings the store owns (valid until it
  * changes), their number in '*np'; NULL when there are none.  Lists and
@@ -83,6 +88,10 @@ struct api_server_params {
     api_server_span_func *span; /* spans for JSON answers, or NULL (no
                                    spans shown) */
     void *span_aux;             /* 'span''s 'aux' */
+    /* Prometheus metrics (docs/metrics.md). */
+    struct metrics *metrics;    /* what GET API_SERVER_METRICS_PATH
+                                   answers (borrowed); NULL: 404
+                                   (enablePrometheusMetrics: false) */
 };
 
 /* Starts serving: binds and listens now, serves from the loop's next
@@ -108,5 +117,15 @@ int api_server_port(const struct api_server *);
 
 /* The number of watches being served. */
 size_t api_server_n_watches(const struct api_server *);
+
+/* The number of distinct Nodes with a watch open: the connected agents
+ * (a metric, docs/metrics.md). */
+size_t api_server_n_connected_agents(const struct api_server *);
+
+/* For the AntreaControllerInfo writer (controller-info.h): the JSON of
+ * API_SERVER_CONTROLLERINFO_PATH (a new reference), and whether the
+ * server is ready (api_server_set_ready()). */
+json_t *api_server_controller_info(const struct api_server *);
+bool api_server_is_ready(const struct api_server *);
 
 #endif /* api-server.h */

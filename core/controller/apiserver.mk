@@ -4,7 +4,8 @@
 # the event loop, routes, lists and watches from cp-store), its delegated
 # authentication and authorisation (api-auth: TokenReview and
 # SubjectAccessReview through the Kubernetes client) and TLS (api-tls:
-# self-signed or file certificates, GnuTLS priorities); and the agent's
+# self-signed or file certificates, GnuTLS priorities), both in core/lib
+# since the agent's metrics server uses them too; and the agent's
 # client of it (controlplane-frames: frame splitting and decoding;
 # controlplane-watch: one resource's watch with resync), which the agent
 # links.  docs/wire-formats.md, "Control-plane API", describes the wire.
@@ -14,19 +15,19 @@
 # $(CONTROLLER_API_CPPFLAGS) to its CPPFLAGS.
 noinst_LTLIBRARIES += core/controller/libantrea-cp-api.la
 core_controller_libantrea_cp_api_la_SOURCES = \
-	core/controller/api-auth.c core/controller/api-auth.h \
-	core/controller/api-server.c core/controller/api-server.h \
-	core/controller/api-tls.c core/controller/api-tls.h
+	core/controller/api-server.c core/controller/api-server.h
 core_controller_libantrea_cp_api_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	$(CP_PROTO_CPPFLAGS) -I$(top_srcdir)/core/controller
 core_controller_libantrea_cp_api_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS)
-core_controller_libantrea_cp_api_la_LIBADD = \
+core_controller_libantrea_cp_api_la_LIBADD = $(HTTP_DAEMON_LIBS) \
 	core/proto/libantrea-cp-proto.la $(MHD_LIBS) $(GNUTLS_LIBS) \
 	$(JANSSON_LIBS) $(PROTOBUF_C_LIBS)
 $(core_controller_libantrea_cp_api_la_OBJECTS): core/proto/controlplane.pb-c.h
 
-CONTROLLER_API_LIBS = core/controller/libantrea-cp-api.la
+# api-auth and api-tls live in core/lib (shared with the agent's metrics
+# server): $(API_AUTH_LIBS).
+CONTROLLER_API_LIBS = core/controller/libantrea-cp-api.la $(API_AUTH_LIBS)
 CONTROLLER_API_CPPFLAGS = $(CP_PROTO_CPPFLAGS) -I$(top_srcdir)/core/controller
 
 # The agent's side.  The agent links $(CP_WATCH_LIBS) before $(K8S_LIBS)

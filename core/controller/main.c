@@ -13,6 +13,7 @@
 
 #include <config.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -28,6 +29,8 @@
 #include "api-server.h"
 #include "api-tls.h"
 #include "controller-config.h"
+#include "controller-info.h"
+#include "controller-metrics.h"
 #include "cp-store.h"
 #include "diag.h"
 #include "event-loop.h"
@@ -37,6 +40,7 @@
 #include "k8s/k8s-resource.h"
 #include "log.h"
 #include "np-compute.h"
+#include "status-page.h"
 #include "util.h"
 
 LOG_DEFINE_THIS_MODULE(controller);
@@ -77,6 +81,9 @@ struct controller {
     struct np_engine *engine;   /* the computation */
     struct api_auth *auth;      /* request checks */
     struct api_server *server;  /* the control-plane API */
+    struct controller_info *info; /* AntreaControllerInfo writer */
+    struct controller_metrics *metrics; /* Prometheus metrics */
+    struct status_page *status_page; /* the status web page, or NULL */
     struct k8s_informer *namespaces; /* the watched resources */
     struct k8s_informer *pods;
     struct k8s_informer *policies;
@@ -108,6 +115,70 @@ store_span(void *store_, enum cp_resource resource, const char *name,
     }
     *np = n;
     return nodes;
+}
+
+/* The status page's view of the controller itself (status-page.h): the
+ * API server's controllerinfo. */
+static json_t *
+status_page_controller_info(void *server_)
+{
+    return api_server_controller_info(server_);
+}
+
+/* Starts the status page of 'c' per its configuration (statusPagePort 0:
+ * none).  Returns false, having logged why, if it cannot listen. */
+static bool
+start_status_page(struct controller *c)
+{
+    if (!c->cfg->status_page_port) {
+        LOG_INFO("status page disabled (statusPagePort: 0)");
+        return true;
+    }
+    struct status_page_params params = {
+        .address = c->cfg->status_page_bind_address,
+        .port = c->cfg->status_page_port,
+        .client = c->client, .store = c->store,
+        .controller_info = status_page_controller_info,
+        .controller_info_aux = c->server,
+    };
+    char *error;
+    c->status_page = status_page_create(c->loop, &params, &error);
+    if (!c->status_page) {
+        LOG_ERR("%s (statusPagePort, statusPageBindAddress)", error);
+        fprintf(stderr, "antrea-controller: %s (statusPagePort, "
+                "statusPageBindAddress)\n", error);
+        free(error);
+        return false;
+    }
+    const char *address = c->cfg->status_page_bind_address;
+    bool v6 = strchr(address, ':') != NULL;
+    LOG_INFO("status page on http://%s%s%s:%d/ (and /status.json)",
+             v6 ? "[" : "", address, v6 ? "]" : "",
+             status_page_port(c->status_page));
+    return true;
+}
+
+/* For --check-config: returns where the status page would listen per
+ * 'cfg' ("disabled" if statusPagePort is 0) as a malloc'd string, or NULL
+ * with a malloc'd message in '*errorp' if statusPageBindAddress is not
+ * an IP address. */
+static char *
+status_page_summary(const struct controller_config *cfg, char **errorp)
+{
+    const char *address = cfg->status_page_bind_address;
+    unsigned char buf[sizeof(struct in6_addr)];
+    bool v6 = inet_pton(AF_INET6, address, buf) == 1;
+
+    if (!cfg->status_page_port) {
+        return xstrdup("disabled");
+    }
+    if (!v6 && inet_pton(AF_INET, address, buf) != 1) {
+        *errorp = xasprintf("statusPageBindAddress: \"%s\" is not an IPv4 "
+                            "or IPv6 address", address);
+        return NULL;
+    }
+    return xasprintf("http://%s%s%s:%d/", v6 ? "[" : "", address,
+                     v6 ? "]" : "", cfg->status_page_port);
 }
 
 /* Prints the command line's help to 'stream'. */
@@ -382,6 +453,7 @@ policy_add(json_t *object, void *c_)
 {
     struct controller *c = c_;
     np_engine_set_policy_json(c->engine, object);
+    controller_metrics_policy_processed(c->metrics);
     mark_dirty(c);
 }
 
@@ -401,6 +473,7 @@ policy_delete(json_t *object, void *c_)
     object_key(object, &ns, &name);
     if (ns && name) {
         np_engine_delete_policy(c->engine, ns, name);
+        controller_metrics_policy_processed(c->metrics);
         mark_dirty(c);
     }
 }
@@ -673,12 +746,20 @@ run(struct controller_config *cfg, const struct controller_options *opts)
     c.store = cp_store_create();
     c.engine = np_engine_create(c.store, policy_invalid, &c);
     c.auth = api_auth_create(c.client, 0, 0);
+    /* Prometheus metrics (controller-metrics.h) at /metrics, unless
+     * enablePrometheusMetrics is false (404 then). */
+    c.metrics = controller_metrics_create(c.store);
     struct api_server_params params = {
         .address = opts->bind_address, .port = cfg->api_port,
         .cert_pem = cert, .key_pem = key, .priorities = prio,
         .version = PACKAGE_VERSION, .span = store_span, .span_aux = c.store,
+        .metrics = (cfg->enable_prometheus_metrics
+                    ? controller_metrics_registry(c.metrics) : NULL),
     };
     c.server = api_server_create(c.loop, c.store, c.auth, &params, &error);
+    if (c.server) {
+        controller_metrics_set_server(c.metrics, c.server);
+    }
     if (!c.server) {
         LOG_ERR("%s", error);
         fprintf(stderr, "antrea-controller: %s\n", error);
@@ -686,6 +767,21 @@ run(struct controller_config *cfg, const struct controller_options *opts)
     }
     c.task = event_loop_add_task(c.loop, "controller", controller_run, NULL,
                                  &c);
+    /* AntreaControllerInfo (controller-info.h), from the controllerinfo
+     * view; the references from the Pod's environment (the manifest's
+     * downward API), if any. */
+    struct controller_info_params info_params = {
+        .pod_namespace = getenv("POD_NAMESPACE"),
+        .pod_name = getenv("POD_NAME"),
+        .node_name = getenv("NODE_NAME"),
+        .service_name = "antrea",
+    };
+    c.info = controller_info_create(c.client, c.server, c.store,
+                                    &info_params);
+    /* The status web page (status-page.h). */
+    if (!start_status_page(&c)) {
+        goto out;
+    }
     c.namespaces = start_informer(&c, &k8s_resource_namespaces,
                                   namespace_add, namespace_update,
                                   namespace_delete);
@@ -710,7 +806,10 @@ run(struct controller_config *cfg, const struct controller_options *opts)
 
 out:
     free(error);
+    status_page_destroy(c.status_page);
+    controller_info_destroy(c.info);
     api_server_destroy(c.server);
+    controller_metrics_destroy(c.metrics);
     k8s_informer_destroy(c.policies);
     k8s_informer_destroy(c.pods);
     k8s_informer_destroy(c.namespaces);
@@ -761,7 +860,8 @@ main(int argc, char *argv[])
         char *error;
         char *prio = api_tls_priorities(cfg->tls_min_version,
                                         cfg->tls_cipher_suites, &error);
-        if (!prio) {
+        char *page = prio ? status_page_summary(cfg, &error) : NULL;
+        if (!prio || !page) {
             fprintf(stderr, "antrea-controller: %s: %s\n", cfg->file, error);
             free(error);
             status = EXIT_FAILURE;
@@ -770,12 +870,15 @@ main(int argc, char *argv[])
                    "apiPort: %d\n"
                    "selfSignedCert: %s\n"
                    "enablePrometheusMetrics: %s\n"
-                   "TLS priorities: %s\n",
+                   "TLS priorities: %s\n"
+                   "status page: %s\n",
                    cfg->file, cfg->api_port,
                    cfg->self_signed_cert ? "true" : "false",
-                   cfg->enable_prometheus_metrics ? "true" : "false", prio);
-            free(prio);
+                   cfg->enable_prometheus_metrics ? "true" : "false", prio,
+                   page);
         }
+        free(page);
+        free(prio);
     } else {
         status = run(cfg, &opts);
     }

@@ -157,7 +157,7 @@ static const struct config_key agent_keys[] = {
       .doc = "Disable TX checksum offload on Pod interfaces." },
     { .name = "apiPort", .type = CONFIG_INT, .min = 1, .max = 65535,
       .dflt = "10350", AGENT_KEY(api_port),
-      .doc = "The port of the agent's API (antctl)." },
+      .doc = "The agent's HTTPS port (Prometheus metrics, /healthz)." },
     { .name = "enablePrometheusMetrics", .type = CONFIG_BOOL,
       .dflt = "true", AGENT_KEY(enable_prometheus_metrics),
       .doc = "Serve Prometheus metrics on the API port." },

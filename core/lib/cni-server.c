@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cni-config.h"
@@ -102,6 +103,7 @@ struct cni_request {
     bool dispatched;            /* handed to the handler */
     unsigned long long id;      /* for logs */
     long long received;         /* time_msec() it arrived */
+    long long received_usec;    /* monotonic_usec() it arrived, for metrics */
 
     struct cni_request_args args; /* what the handler sees */
     struct cni_env env;         /* owns the strings in 'args' */
@@ -117,6 +119,9 @@ struct cni_server {
     int listen_fd;              /* the listening socket */
     int io_timeout_ms;          /* see struct cni_server_options */
     size_t max_connections;     /* see struct cni_server_options */
+    void (*request_done)(void *, enum cni_command, bool, double);
+                                /* see struct cni_server_options */
+    void *request_done_aux;     /* its 'aux' */
     struct cni_server_handler handler; /* the callbacks */
     void *aux;                  /* their first argument */
 
@@ -155,6 +160,17 @@ static void dispatch(struct cni_server *, struct cni_request *);
 static void reply(struct cni_request *, const char *result,
                   size_t result_size, const struct cni_error *);
 
+/* A monotonic clock in microseconds: CNI latencies for metrics are a
+ * few milliseconds, which time_msec() would round away. */
+static long long
+monotonic_usec(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Creates a CNI server that listens on the socket 'options' name (NULL
  * for all defaults), calls 'handler's callbacks with 'aux', and runs in
  * 'loop' (through cni_server_run() and cni_server_wait(), which the caller
@@ -181,6 +197,10 @@ cni_server_create(struct event_loop *loop,
     server->io_timeout_ms = (options && options->io_timeout_ms > 0
                              ? options->io_timeout_ms
                              : DEFAULT_IO_TIMEOUT_MS);
+    if (options) {
+        server->request_done = options->request_done;
+        server->request_done_aux = options->request_done_aux;
+    }
     server->max_connections = (options && options->max_connections
                                ? options->max_connections
                                : DEFAULT_MAX_CONNECTIONS);
@@ -742,6 +762,7 @@ handle_request(struct cni_server *server, struct cni_conn *conn,
     req->server = server;
     req->id = server->next_id++;
     req->received = time_msec();
+    req->received_usec = monotonic_usec();
     list_init(&req->queue_node);
     list_init(&req->pending_node);
     list_init(&req->all_node);
@@ -955,6 +976,11 @@ reply(struct cni_request *req, const char *result, size_t result_size,
     } else {
         LOG_INFO("CNI %s request #%llu succeeded after %lld ms",
                  cni_command_name(req->args.command), req->id, elapsed);
+    }
+    if (server && server->request_done) {
+        server->request_done(server->request_done_aux, req->args.command,
+                             !error, (monotonic_usec() - req->received_usec)
+                                     / 1e6);
     }
 
     if (req->conn) {

@@ -109,6 +109,12 @@ struct cni_server_options {
                                    and to take its reply; default 10000 */
     size_t max_connections;     /* open connections at most; more wait in
                                    the listen queue; default 256 */
+    /* For metrics (docs/metrics.md): called as each request is answered,
+     * with its command, whether it succeeded, and the seconds since it
+     * arrived; NULL for none. */
+    void (*request_done)(void *aux, enum cni_command, bool ok,
+                         double seconds);
+    void *request_done_aux;     /* its 'aux' */
 };
 
 /* Life cycle. */

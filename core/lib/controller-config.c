@@ -64,6 +64,17 @@ static const struct config_key controller_keys[] = {
       .dflt = "", CONTROLLER_KEY(tls_min_version),
       .doc = "The oldest TLS version the API accepts; empty means the "
       "library's default." },
+    /* The status web page (core/controller/status-page.h). */
+    { .name = "statusPagePort", .type = CONFIG_INT, .zero_ok = true,
+      .min = 1, .max = 65535, .dflt = "10348",
+      CONTROLLER_KEY(status_page_port),
+      .doc = "The port of the read-only status web page (plain HTTP; "
+      "docs/status-page.md); 0 disables it." },
+    { .name = "statusPageBindAddress", .type = CONFIG_STRING,
+      .nonempty = true, .dflt = "127.0.0.1",
+      CONTROLLER_KEY(status_page_bind_address),
+      .doc = "The IPv4 or IPv6 address the status page listens on; reach "
+      "the default with `kubectl port-forward`." },
 };
 static const struct config_schema controller_schema = {
     .keys = controller_keys,

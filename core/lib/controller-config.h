@@ -39,6 +39,10 @@ struct controller_config {
     char *tls_cipher_suites;        /* tlsCipherSuites, "" = Go's default */
     char *tls_min_version;          /* tlsMinVersion: "" or VersionTLS1x,
                                        normalised */
+    /* The status web page (core/controller/status-page.h). */
+    int status_page_port;           /* statusPagePort, 0: no page */
+    char *status_page_bind_address; /* statusPageBindAddress: an IPv4 or
+                                       IPv6 address */
 };
 
 /* Reads 'file' into a new config.  Every problem (YAML syntax, unknown key,

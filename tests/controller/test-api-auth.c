@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * Unit tests of the API server's delegated authentication and
- * authorisation (core/controller/api-auth.h) against a stand-in
+ * authorisation (core/lib/api-auth.h) against a stand-in
  * kube-apiserver (tests/k8s/http-test-server.h) that answers TokenReviews
  * and SubjectAccessReviews: verdicts and messages, what the reviews ask,
  * the positive and negative caches, failures not cached, cancellation.

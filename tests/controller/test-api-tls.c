@@ -2,7 +2,7 @@
  * Copyright (c) 2026 The antrea-c authors.
  * SPDX-License-Identifier: Apache-2.0
  *
- * Unit tests of the API server's TLS settings (core/controller/api-tls.h):
+ * Unit tests of the API server's TLS settings (core/lib/api-tls.h):
  * tlsMinVersion and tlsCipherSuites to GnuTLS priorities with clear errors
  * for bad values, and the self-signed certificate and file loading.
  */

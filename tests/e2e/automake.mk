@@ -6,6 +6,7 @@ EXTRA_DIST += \
 	tests/e2e/cluster \
 	tests/e2e/run-e2e.sh \
 	tests/e2e/test_antrea.py \
+	tests/e2e/test_ipsec.py \
 	tests/e2e/test_modes.py \
 	tests/e2e/test_policyonly.py \
 	tests/e2e/test_sandbox.py \
@@ -36,3 +37,7 @@ EXTRA_DIST += \
 # cluster): runs in make check.
 TESTS += tests/e2e/sandbox/test_runtime_bandwidth.py
 EXTRA_DIST += tests/e2e/sandbox/test_runtime_bandwidth.py
+
+# The Prometheus metrics of the agents and the controller, scraped on the
+# cluster with the sandbox's scraper ServiceAccount (docs/metrics.md).
+EXTRA_DIST += tests/e2e/test_metrics.py

@@ -14,6 +14,13 @@
 #     the NetworkPolicy conformance suite in each;
 #   - test_policyonly.py: networkPolicyOnly chained after ptp, with the
 #     conformance suite;
+#   - test_ipsec.py: encap with IPsec (strongSwan, kernel-libipsec): SAs
+#     between every pair of Nodes, ESP on the wire, a wrong key reported;
+#   - test_metrics.py: the agents' and the controller's /metrics scraped
+#     with a ServiceAccount token (401, 403, 200, docs/metrics.md's list);
+#   - test_status_page.py: the controller's status page rendered by
+#     headless Chromium shows every Node, the cluster Healthy and a
+#     NetworkPolicy's span (docs/status-page.md);
 #   - netpol/test_netpol.py: the NetworkPolicy conformance suite on a
 #     cluster running antrea-controller and antrea-agent (encap).
 
@@ -53,7 +60,8 @@ echo "--- building the Kubernetes binaries (cached after the first run)"
 failed=
 for t in sandbox/test_topology.py sandbox/test_kube.py \
          sandbox/test_runtime.py test_sandbox.py test_antrea.py \
-         test_modes.py test_policyonly.py netpol/test_netpol.py; do
+         test_modes.py test_policyonly.py test_ipsec.py test_metrics.py \
+         test_status_page.py netpol/test_netpol.py; do
     echo "--- $t"
     rc=0
     PYTHONPATH="$e2e" timeout 1800 "$python" "$t" || rc=$?

@@ -9,8 +9,10 @@ geneve, everything is checked: Pods Running with addresses from their
 Node's podCIDR; ICMP and a TCP transfer between Pods on one Node and across
 Nodes; Pod to its gateway; Pod to the external host through the agent's
 SNAT (the external host sees the Node IP); the OVS bridge has the agent's
-flows, gateway, tunnel and Pod ports; UDP between Pods across Nodes (an
-echo server answers the payload); a Pod's hostPort (8080 -> 80, portmap
+flows, gateway, tunnel and Pod ports; every Node's AntreaAgentInfo and
+the AntreaControllerInfo hold current data (docs/monitoring.md); UDP
+between Pods across Nodes (an echo server answers the payload); a Pod's
+hostPort (8080 -> 80, portmap
 in the conflist) reachable from the external host at the Node IP;
 deleting a Pod frees its address in
 the native IPAM store and removes its OVS port; a TCP stream survives an
@@ -27,6 +29,7 @@ tunnel types; the first gets the full test.  Exit status 0 only if every
 check passed.  Needs root.
 """
 
+import calendar
 import ipaddress
 import json
 import os
@@ -542,6 +545,90 @@ def policy_restart_checks(pods: dict[str, dict]) -> None:
           "reaches web-c again")
 
 
+def _recent(stamp: str, within: float = 150) -> bool:
+    """True if the RFC 3339 time 'stamp' is within 'within' s of now (the
+    components write every 60 s)."""
+    try:
+        t = calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+    except (TypeError, ValueError):
+        return False
+    return abs(time.time() - t) <= within
+
+
+def _conditions(obj: dict, kind: str) -> dict[str, dict]:
+    """The conditions of an AntreaAgentInfo ('kind' "agent") or
+    AntreaControllerInfo ("controller"), by type."""
+    return {c.get("type"): c for c in obj.get(f"{kind}Conditions", [])}
+
+
+def crd_info_checks(info: dict, pods: dict[str, dict]) -> None:
+    """Every Node's AntreaAgentInfo and the AntreaControllerInfo hold the
+    cluster's current state (docs/monitoring.md)."""
+    nodes = {n["name"]: n for n in info["nodes"]}
+    want_pods = {name: sum(1 for p in pods.values()
+                           if p["spec"]["nodeName"] == name)
+                 for name in nodes}
+    listing = cluster("kubectl", "get",
+                      "antreaagentinfos,antreacontrollerinfos", "-o", "yaml",
+                      check_rc=False)
+    check(listing.returncode == 0
+          and all(f"name: {n}" in listing.stdout for n in nodes)
+          and "name: antrea-controller" in listing.stdout,
+          "kubectl get antreaagentinfos,antreacontrollerinfos -o yaml: "
+          "every Node and the controller", listing.stdout + listing.stderr)
+
+    def agent_infos() -> dict[str, dict]:
+        items = kubectl_json("get", "antreaagentinfos")["items"]
+        return {i["metadata"]["name"]: i for i in items}
+
+    # The Pods were just made: their count shows soon (checked each
+    # second), bounded here.
+    deadline = time.monotonic() + 30
+    got = agent_infos()
+    while time.monotonic() < deadline and any(
+            got.get(n, {}).get("localPodNum") != want_pods[n]
+            for n in nodes):
+        time.sleep(1)
+        got = agent_infos()
+    for name, node in nodes.items():
+        obj = got.get(name)
+        if not check(obj is not None, f"AntreaAgentInfo {name} exists",
+                     str(sorted(got))):
+            continue
+        check(obj.get("nodeRef", {}).get("name") == name
+              and obj.get("nodeSubnets") == [node["podCIDR"]],
+              f"AntreaAgentInfo {name}: its Node and podCIDR",
+              json.dumps(obj))
+        check(obj.get("localPodNum") == want_pods[name],
+              f"AntreaAgentInfo {name}: localPodNum {want_pods[name]}",
+              str(obj.get("localPodNum")))
+        tables = obj.get("ovsInfo", {}).get("flowTable", {})
+        check(bool(tables) and all(v > 0 for v in tables.values()),
+              f"AntreaAgentInfo {name}: flows per table", str(tables))
+        conds = _conditions(obj, "agent")
+        for ctype in ("AgentHealthy", "ControllerConnectionUp",
+                      "OVSDBConnectionUp", "OpenflowConnectionUp"):
+            c = conds.get(ctype, {})
+            check(c.get("status") == "True"
+                  and _recent(c.get("lastHeartbeatTime")),
+                  f"AntreaAgentInfo {name}: {ctype} True, recent "
+                  "heartbeat", json.dumps(c))
+
+    aci = kubectl_json("get", "antreacontrollerinfos", "antrea-controller")
+    check(aci.get("connectedAgentNum") == len(nodes),
+          f"AntreaControllerInfo: {len(nodes)} connected agents",
+          str(aci.get("connectedAgentNum")))
+    c = _conditions(aci, "controller").get("ControllerHealthy", {})
+    check(c.get("status") == "True" and _recent(c.get("lastHeartbeatTime")),
+          "AntreaControllerInfo: ControllerHealthy True, recent heartbeat",
+          json.dumps(c))
+    table = cluster("kubectl", "get", "aai", check_rc=False)
+    check(table.returncode == 0 and all(n in table.stdout for n in nodes)
+          and "True" in table.stdout,
+          "kubectl get aai: the printer columns show every Node healthy",
+          table.stdout + table.stderr)
+
+
 def full_run(tunnel: str) -> None:
     """Everything, on one cluster."""
     info = up(tunnel)
@@ -558,6 +645,7 @@ def full_run(tunnel: str) -> None:
     pods = start_pods(info, {"web-a": "node1", "web-b": "node1",
                              "web-c": "node2"})
     connectivity(info, tunnel, pods)
+    crd_info_checks(info, pods)
     ip = {n: p["status"]["podIP"] for n, p in pods.items()}
     udp_echo("default/web-a", "default/web-c", ip["web-c"], 5007, ip["web-a"])
     udp_echo("default/web-c", "default/web-a", ip["web-a"], 5008, ip["web-c"])

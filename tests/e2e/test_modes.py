@@ -29,7 +29,17 @@ ANTREA_MODES_NETPOL=0; ANTREA_MODES_NETPOL_CASES (regular expressions)
 narrows it.  `cluster down` after each mode, with the checks of
 test_antrea.py.
 
-ANTREA_E2E_MODES (default "noEncap hybrid") picks the modes.  The build
+Then the same connectivity, route, flow and capture checks (without the
+conformance suite) in the other combinations the userspace datapath
+supports: hybrid with the vxlan and gre tunnels ("hybrid:vxlan",
+"hybrid:gre"), and noEncap with noSNAT ("noEncap:nosnat", `cluster up
+--no-snat`: the external host has routes to the Pod CIDRs, as the network
+of such a deployment must, sees the Pods' own addresses, and no
+MASQUERADE rule exists).
+
+ANTREA_E2E_MODES (default "noEncap hybrid hybrid:vxlan hybrid:gre
+noEncap:nosnat") picks the runs: MODE or MODE:VARIANT, VARIANT a tunnel
+type or "nosnat"; the conformance suite runs in a mode's plain run only.  The build
 tree is found as `cluster up` finds it; without one the test is skipped
 (exit 77).  Exit status 0 only if every check passed.  Needs root.
 """
@@ -103,7 +113,13 @@ def captured(src: str, dst_ip: str, bpf: str) -> list[str]:
     return cap.lines()
 
 
-def host_checks(mode: str, info: dict, ip: dict[str, str]) -> None:
+# What a tunnel looks like on the underlay, for tcpdump.
+TUNNEL_BPF = {"geneve": "udp port 6081", "vxlan": "udp port 4789",
+              "gre": "ip proto 47"}
+
+
+def host_checks(mode: str, info: dict, ip: dict[str, str], *,
+                tunnel: str = "geneve", no_snat: bool = False) -> None:
     """node1's routes, rules, iptables chains, OVS ports and flows."""
     node_ip = {n["name"]: n["ip"] for n in info["nodes"]}
     cidr = {n["name"]: n["podCIDR"] for n in info["nodes"]}
@@ -113,7 +129,7 @@ def host_checks(mode: str, info: dict, ip: dict[str, str]) -> None:
                     routes, re.M) is not None,
           f"{mode}: node1 routes node3's Pods via node3's IP (same subnet)",
           routes)
-    if mode == "noEncap":
+    if mode.startswith("noEncap"):
         check(cidr["node2"] not in routes,
               f"{mode}: node1 has no route of its own to node2's Pods "
               "(other subnet: the underlay's)", routes)
@@ -133,15 +149,20 @@ def host_checks(mode: str, info: dict, ip: dict[str, str]) -> None:
           in rules, f"{mode}: ip rule iif antrea-gw0 fwmark 0x800/0x800 "
           "lookup 300", rules)
     save = node_exec("node1", "iptables-legacy-save").stdout
-    for peer in ("node2", "node3"):
+    for peer in ("node2", "node3") if not no_snat else ():
         check(f"-A ANTREA-POSTROUTING -s {cidr['node1']} -d {cidr[peer]} "
               "-m comment --comment \"Antrea: do not masquerade pod to pod "
               "packets\" -j RETURN" in save,
               f"{mode}: Pod traffic to {peer}'s Pods is not masqueraded",
               save)
-    check(f"-A ANTREA-POSTROUTING -s {cidr['node1']} ! -o antrea-gw0" in save
-          and "-j MASQUERADE" in save,
-          f"{mode}: Pod traffic leaving the cluster is masqueraded", save)
+    if no_snat:
+        check("MASQUERADE" not in save,
+              f"{mode}: noSNAT: nothing is masqueraded", save)
+    else:
+        check(f"-A ANTREA-POSTROUTING -s {cidr['node1']} ! -o antrea-gw0"
+              in save and "-j MASQUERADE" in save,
+              f"{mode}: Pod traffic leaving the cluster is masqueraded",
+              save)
     check("-A ANTREA-MANGLE -d 10.96.0.0/12 -i antrea-gw0" in save
           and "--set-xmark 0x800/0x800" in save,
           f"{mode}: ANTREA-MANGLE marks Service traffic 0x800", save)
@@ -155,32 +176,33 @@ def host_checks(mode: str, info: dict, ip: dict[str, str]) -> None:
                        r"actions=dec_ttl,mod_dl_dst:", flows)
     check(routed is not None, f"{mode}: L3Forwarding sends node3's Pods to "
           "the gateway", flows)
-    if mode == "noEncap":
+    if mode.startswith("noEncap"):
         check("antrea-tun0" not in show, f"{mode}: no tunnel port", show)
         check(re.search(rf"table=70,.*nw_dst={re.escape(cidr['node2'])} "
                         r"actions=dec_ttl,mod_dl_dst:", flows) is not None,
               f"{mode}: L3Forwarding sends node2's Pods to the gateway",
               flows)
     else:
-        check("antrea-tun0" in show and "type: geneve" in show,
-              f"{mode}: antrea-tun0 is a geneve port", show)
+        check("antrea-tun0" in show and f"type: {tunnel}" in show,
+              f"{mode}: antrea-tun0 is a {tunnel} port", show)
         check(re.search(rf"table=70,.*nw_dst={re.escape(cidr['node2'])} "
                         r"actions=.*->NXM_NX_TUN_IPV4_DST", flows) is not None,
               f"{mode}: L3Forwarding tunnels node2's Pods", flows)
 
 
-def capture_checks(mode: str, info: dict, ip: dict[str, str]) -> None:
+def capture_checks(mode: str, info: dict, ip: dict[str, str], *,
+                   tunnel: str = "geneve") -> None:
     """What crosses the underlay (br-a): Pod addresses in the clear on the
-    routed paths; geneve only between the subnets (hybrid)."""
+    routed paths; the tunnel only between the subnets (hybrid)."""
     node_ip = {n["name"]: n["ip"] for n in info["nodes"]}
     same = captured("default/web-a", ip["web-d"],
                     f"icmp and host {ip['web-a']} and host {ip['web-d']}")
     check(len(same) >= 4, f"{mode}: node1 -> node3 (same subnet) crosses "
           "the underlay as plain Pod-to-Pod ICMP", "\n".join(same))
-    tun = captured("default/web-a", ip["web-d"], "udp port 6081")
-    check(tun == [], f"{mode}: no geneve between node1 and node3",
+    tun = captured("default/web-a", ip["web-d"], TUNNEL_BPF[tunnel])
+    check(tun == [], f"{mode}: no {tunnel} between node1 and node3",
           "\n".join(tun))
-    if mode == "noEncap":
+    if mode.startswith("noEncap"):
         other = captured("default/web-a", ip["web-c"],
                          f"icmp and host {ip['web-a']} and host "
                          f"{ip['web-c']}")
@@ -192,10 +214,10 @@ def capture_checks(mode: str, info: dict, ip: dict[str, str]) -> None:
               f"{mode}: no tunnel traffic at all", "\n".join(tun))
     else:
         enc = captured("default/web-a", ip["web-c"],
-                       f"udp port 6081 and host {node_ip['node1']} and "
-                       f"host {node_ip['node2']}")
+                       f"{TUNNEL_BPF[tunnel]} and host {node_ip['node1']} "
+                       f"and host {node_ip['node2']}")
         check(len(enc) >= 4, f"{mode}: node1 -> node2 (other subnet) is "
-              "geneve between the Node IPs", "\n".join(enc))
+              f"{tunnel} between the Node IPs", "\n".join(enc))
         plain = captured("default/web-a", ip["web-c"],
                          f"icmp and host {ip['web-a']} and host "
                          f"{ip['web-c']}")
@@ -221,13 +243,19 @@ def netpol_checks(mode: str) -> None:
           p.stdout[-3000:] + p.stderr[-1500:])
 
 
-def mode_run(mode: str) -> None:
-    """Everything for one mode, on one cluster."""
+def mode_run(mode: str, variant: str = "") -> None:
+    """Everything for one mode (and variant: a tunnel type or "nosnat"),
+    on one cluster."""
+    tunnel = variant if variant in TUNNEL_BPF else "geneve"
+    no_snat = variant == "nosnat"
+    extra = ["--no-snat"] if no_snat else []
     t0 = time.monotonic()
     cluster("up", "--nodes", "3", "--cni", "antrea", "--mode", mode,
-            "--subnets", "split", timeout=900)
-    check(True, f"cluster up --nodes 3 --mode {mode} --subnets split "
+            "--tunnel", tunnel, "--subnets", "split", *extra, timeout=900)
+    check(True, f"cluster up --nodes 3 --mode {mode} --tunnel {tunnel} "
+          f"--subnets split{''.join(' ' + x for x in extra)} "
           f"({time.monotonic() - t0:.0f} s)")
+    label = f"{mode}:{variant}" if variant else mode
     info = json.loads(cluster("info").stdout)
     pods = start_pods(info, {"web-a": "node1", "web-b": "node1",
                              "web-c": "node2", "web-d": "node3"})
@@ -250,13 +278,17 @@ def mode_run(mode: str) -> None:
     udp_echo("default/web-d", "default/web-a", ip["web-a"], 5105,
              ip["web-d"])
     ping_no_dup("default/web-a", sbx.EXTERNAL_IP)
+    # With noSNAT the external host sees the Pods' own addresses.
     tcp_transfer("default/web-a", sbx.EXTERNAL_NS, sbx.EXTERNAL_IP, 5106,
-                 node_ip["node1"], size=1_000_000)
+                 ip["web-a"] if no_snat else node_ip["node1"],
+                 size=1_000_000)
     tcp_transfer("default/web-c", sbx.EXTERNAL_NS, sbx.EXTERNAL_IP, 5107,
-                 node_ip["node2"], size=1_000_000)
-    host_checks(mode, info, ip)
-    capture_checks(mode, info, ip)
-    netpol_checks(mode)
+                 ip["web-c"] if no_snat else node_ip["node2"],
+                 size=1_000_000)
+    host_checks(label, info, ip, tunnel=tunnel, no_snat=no_snat)
+    capture_checks(label, info, ip, tunnel=tunnel)
+    if not variant:
+        netpol_checks(mode)
 
 
 def main() -> int:
@@ -274,11 +306,14 @@ def main() -> int:
         print(f"test_modes: SKIP: {e}", file=sys.stderr)
         return 77
     print(f"build tree: {build}", flush=True)
-    for mode in os.environ.get("ANTREA_E2E_MODES", "noEncap hybrid").split():
-        print(f"=== mode {mode}", flush=True)
+    for run in os.environ.get("ANTREA_E2E_MODES",
+                              "noEncap hybrid hybrid:vxlan hybrid:gre "
+                              "noEncap:nosnat").split():
+        mode, _, variant = run.partition(":")
+        print(f"=== mode {run}", flush=True)
         before = host_snapshot()
         try:
-            mode_run(mode)
+            mode_run(mode, variant)
         except Exception as e:  # noqa: BLE001 - report any failure, clean
             check(False, f"the {mode} test ran to the end", repr(e))
             for log in sorted((util.run_dir() / "logs").glob("*-agent.log")):

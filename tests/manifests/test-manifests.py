@@ -69,6 +69,7 @@ OBJECTS = {
     ("ClusterRole", "antrea-agent"),
     ("ClusterRole", "antrea-controller"),
     ("ClusterRole", "antctl"),
+    ("ClusterRole", "antrea-metrics-scraper"),  # docs/metrics.md
     ("ClusterRoleBinding", "antrea-agent"),
     ("ClusterRoleBinding", "antrea-controller"),
     ("ClusterRoleBinding", "antctl"),

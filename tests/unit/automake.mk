@@ -104,3 +104,10 @@ EXTRA_DIST += tests/unit/bad-plugins/not-a-module.so
 # Command-line tests of the programs.
 TESTS += tests/unit/test-check-config.sh tests/unit/test-configure-deps.sh
 EXTRA_DIST += tests/unit/test-check-config.sh tests/unit/test-configure-deps.sh
+
+# The Prometheus metrics registry and its text exposition (metrics.h).
+check_PROGRAMS += tests/unit/test-metrics
+TESTS += tests/unit/test-metrics
+tests_unit_test_metrics_SOURCES = tests/unit/test-metrics.c
+tests_unit_test_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_metrics_LDADD = $(UNIT_LDADD) -lm

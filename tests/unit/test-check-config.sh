@@ -114,6 +114,15 @@ printf 'apiPort: 99999\n' > "$work/controller.conf"
     && fail "controller accepted apiPort 99999"
 grep -q 'controller.conf:1:10: apiPort' "$work/out" \
     || { cat "$work/out" >&2; fail "controller error lacks place"; }
+# The status page: where it listens, and an address that is not one.
+"$controller" --config "$etc/antrea-controller.conf" --check-config \
+    | grep -qx 'status page: http://127.0.0.1:10348/' \
+    || fail "controller check-config does not show the status page"
+printf 'statusPageBindAddress: localhost\n' > "$work/controller.conf"
+"$controller" --config "$work/controller.conf" --check-config > "$work/out" 2>&1 \
+    && fail "controller accepted statusPageBindAddress localhost"
+grep -q 'statusPageBindAddress: "localhost" is not an IPv4 or IPv6' \
+    "$work/out" || { cat "$work/out" >&2; fail "status page address error"; }
 
 # --version names the ABI the SDK headers define.
 abi_minor=$(sed -n 's/^#define ANTREA_PLUGIN_ABI_MINOR \([0-9]*\).*/\1/p' \

@@ -114,6 +114,8 @@ Test(controller_config, defaults_when_empty)
     cr_assert(config->self_signed_cert);
     cr_assert_str_eq(config->tls_cipher_suites, "");
     cr_assert_str_eq(config->tls_min_version, "");
+    cr_assert_eq(config->status_page_port, 10348);
+    cr_assert_str_eq(config->status_page_bind_address, "127.0.0.1");
 
     static const char *const gates[] = {
         "Traceflow", "AntreaPolicy", "NetworkPolicyStats", "Egress",
@@ -123,6 +125,21 @@ Test(controller_config, defaults_when_empty)
                       "%s", gates[i]);
     }
     controller_config_destroy(config);
+}
+
+Test(controller_config, status_page_keys)
+{
+    struct controller_config *config = parse_ok(
+        "statusPagePort: 0\nstatusPageBindAddress: \"::1\"\n");
+    cr_assert_eq(config->status_page_port, 0);
+    cr_assert_str_eq(config->status_page_bind_address, "::1");
+    controller_config_destroy(config);
+    assert_error("statusPagePort: 70000\n",
+                 FILE_NAME ":1:17: statusPagePort: expected 0 or an integer "
+                 "from 1 to 65535, got '70000'");
+    assert_error("statusPageBindAddress: \"\"\n",
+                 FILE_NAME ":1:24: statusPageBindAddress: expected a "
+                 "non-empty string, got ''");
 }
 
 Test(controller_config, every_key_is_parsed)
@@ -257,7 +274,7 @@ Test(controller_config, reference_lists_every_key)
         "featureGates.Traceflow", "featureGates.AntreaPolicy",
         "featureGates.NetworkPolicyStats", "featureGates.Egress", "apiPort",
         "enablePrometheusMetrics", "selfSignedCert", "tlsCipherSuites",
-        "tlsMinVersion",
+        "tlsMinVersion", "statusPagePort", "statusPageBindAddress",
     };
     char *text = reference_text();
 

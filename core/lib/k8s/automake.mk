@@ -9,6 +9,7 @@ core_lib_k8s_libantrea_k8s_la_SOURCES = \
 	core/lib/k8s/k8s-informer.c core/lib/k8s/k8s-informer.h \
 	core/lib/k8s/k8s-kubeconfig.c \
 	core/lib/k8s/k8s-lines.c core/lib/k8s/k8s-lines.h \
+	core/lib/k8s/k8s-object-writer.c core/lib/k8s/k8s-object-writer.h \
 	core/lib/k8s/k8s-reflector.c core/lib/k8s/k8s-reflector.h \
 	core/lib/k8s/k8s-resource.c core/lib/k8s/k8s-resource.h
 core_lib_k8s_libantrea_k8s_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \
@@ -44,7 +45,8 @@ K8S_UNIT_TESTS = \
 	tests/k8s/test-k8s-kubeconfig \
 	tests/k8s/test-k8s-client \
 	tests/k8s/test-k8s-reflector \
-	tests/k8s/test-k8s-informer
+	tests/k8s/test-k8s-informer \
+	tests/k8s/test-k8s-object-writer
 check_PROGRAMS += $(K8S_UNIT_TESTS) tests/k8s/k8s-live-tool
 TESTS += $(K8S_UNIT_TESTS) tests/k8s/test-k8s-live.sh
 
@@ -68,6 +70,11 @@ tests_k8s_test_k8s_informer_SOURCES = tests/k8s/test-k8s-informer.c
 tests_k8s_test_k8s_informer_CPPFLAGS = $(K8S_TEST_CPPFLAGS)
 tests_k8s_test_k8s_informer_CFLAGS = $(K8S_TEST_CFLAGS)
 tests_k8s_test_k8s_informer_LDADD = $(K8S_TEST_LDADD)
+tests_k8s_test_k8s_object_writer_SOURCES = \
+	tests/k8s/test-k8s-object-writer.c
+tests_k8s_test_k8s_object_writer_CPPFLAGS = $(K8S_TEST_CPPFLAGS)
+tests_k8s_test_k8s_object_writer_CFLAGS = $(K8S_TEST_CFLAGS)
+tests_k8s_test_k8s_object_writer_LDADD = $(K8S_TEST_LDADD)
 
 # The live test's client: lists and watches Pods, and exercises writes.
 tests_k8s_k8s_live_tool_SOURCES = tests/k8s/k8s-live-tool.c

@@ -90,6 +90,17 @@ struct k8s_reflector {
     struct k8s_reflector_stats stats; /* counters */
 };
 
+/* The watch reconnect hook (k8s_reflector_set_rewatch_hook()). */
+static k8s_reflector_rewatch_func *rewatch_hook;
+static void *rewatch_hook_aux;
+
+void
+k8s_reflector_set_rewatch_hook(k8s_reflector_rewatch_func *hook, void *aux)
+{
+    rewatch_hook = hook;
+    rewatch_hook_aux = aux;
+}
+
 static void reflector_run(void *);
 static void reflector_wait(void *);
 static void begin_list(struct k8s_reflector *);
@@ -662,6 +673,9 @@ begin_watch(struct k8s_reflector *r)
     r->state = K8S_REFLECTOR_WATCHING;
     r->watch_started_at = time_msec();
     r->watch_had_events = false;
+    if (r->stats.watches && rewatch_hook) {
+        rewatch_hook(r->resource->plural, rewatch_hook_aux);
+    }
     r->stats.watches++;
     r->request = k8s_client_request(r->client, &args);
     free(path);

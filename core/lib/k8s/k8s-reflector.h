@@ -123,4 +123,14 @@ void k8s_reflector_get_stats(const struct k8s_reflector *,
 const char *k8s_event_type_to_string(enum k8s_event_type);
 const char *k8s_reflector_state_to_string(enum k8s_reflector_state);
 
+/* Watch reconnects, for metrics (docs/metrics.md): a process-wide hook
+ * called with the resource's plural (e.g. "pods") each time a reflector
+ * sends a watch request after its first one, whatever the reason (the
+ * server ended the watch at its timeout, the watch failed, a relist).
+ * NULL removes it.  This keeps the Kubernetes client free of any metrics
+ * code. */
+typedef void k8s_reflector_rewatch_func(const char *resource, void *aux);
+void k8s_reflector_set_rewatch_hook(k8s_reflector_rewatch_func *,
+                                    void *aux);
+
 #endif /* k8s-reflector.h */

@@ -396,6 +396,19 @@ aovs_switch_count_installed(const struct aovs_switch *sw)
     return hmap_count(&sw->installed);
 }
 
+/* Counts the mirror's flows per table (see aovs-switch.h). */
+void
+aovs_switch_count_installed_by_table(const struct aovs_switch *sw,
+                                     size_t counts[256])
+{
+    const struct aovs_flow *flow;
+
+    memset(counts, 0, 256 * sizeof *counts);
+    HMAP_FOR_EACH (flow, node, &sw->installed) {
+        counts[flow->table_id]++;
+    }
+}
+
 /* Returns the flow in 'map' with the key of 'key', which is in a map
  * (so its hash is known), or NULL. */
 static struct aovs_flow *

@@ -125,6 +125,10 @@ int aovs_switch_wait_ready(struct aovs_switch *, char **errorp);
 
 uint16_t aovs_switch_get_round(const struct aovs_switch *);
 size_t aovs_switch_count_installed(const struct aovs_switch *);
+/* Fills counts[T] with the number of installed flows (the mirror) in
+ * OpenFlow table T, for every T (metrics: flow count per table). */
+void aovs_switch_count_installed_by_table(const struct aovs_switch *,
+                                          size_t counts[256]);
 
 int aovs_switch_commit(struct aovs_switch *, const struct aovs_flow_table *,
                        struct aovs_commit_stats *, char **errorp);

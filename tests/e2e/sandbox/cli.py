@@ -11,7 +11,12 @@ import os
 import sys
 
 from sandbox import cluster
+from sandbox import forward
 from sandbox import util
+
+# Where antrea-controller serves its status page in asbx-cp (the default
+# statusPagePort, on 127.0.0.1).
+STATUS_PAGE_PORT = 10348
 
 
 def _split_command(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -43,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="antrea-agent tunnelType")
     up.add_argument("--ipsec", action="store_true",
                     help="encrypt tunnel traffic with IPsec")
+    up.add_argument("--no-snat", action="store_true",
+                    help="antrea-agent noSNAT: Pod traffic leaves the "
+                    "cluster with the Pod's address (the external host "
+                    "gets routes to the Pod CIDRs)")
     up.add_argument("--subnets", default="same", choices=["same", "split"],
                     help="Nodes in one underlay subnet, or in two joined "
                     "by a router")
@@ -76,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
                                "Node's namespace: node-exec NODE -- CMD...")
     node_exec.add_argument("node")
 
+    page = sub.add_parser("status-page", help="serve antrea-controller's "
+                          "status page on this machine's loopback "
+                          "(http://127.0.0.1:PORT/) until Ctrl-C")
+    page.add_argument("--port", type=int, default=STATUS_PAGE_PORT,
+                      help=f"local port (default {STATUS_PAGE_PORT})")
+    page.add_argument("--seconds", type=float, default=3600.0,
+                      help="stop after this long (default 3600)")
+
     logs = sub.add_parser("logs", help="print a component's log")
     logs.add_argument("component",
                       help="etcd, kube-apiserver, runtime, ovs-vswitchd, "
@@ -104,7 +121,7 @@ def main(argv: list[str]) -> int:
         if args.command == "up":
             cluster.up(nodes=args.nodes, mode=args.mode, tunnel=args.tunnel,
                        ipsec=args.ipsec, subnets=args.subnets, cni=args.cni,
-                       build_dir=args.build_dir)
+                       build_dir=args.build_dir, no_snat=args.no_snat)
         elif args.command == "down":
             cluster.down(keep_logs=args.keep_logs)
         elif args.command == "status":
@@ -117,6 +134,13 @@ def main(argv: list[str]) -> int:
             return cluster.node_exec(args.node, command)
         elif args.command == "logs":
             return cluster.logs(args.component, args.node)
+        elif args.command == "status-page":
+            if not 1 <= args.port <= 65535 or args.seconds <= 0:
+                print("cluster status-page: --port must be 1-65535 and "
+                      "--seconds positive", file=sys.stderr)
+                return 2
+            return forward.forward(cluster.CONTROL_PLANE_NS,
+                                   STATUS_PAGE_PORT, args.port, args.seconds)
     except (cluster.ClusterError, util.CommandError,
             util.WaitTimeout) as e:
         print(f"cluster {args.command}: {e}", file=sys.stderr)

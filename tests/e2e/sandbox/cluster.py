@@ -136,7 +136,8 @@ def admin_client() -> kube.Kube:
 
 
 def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
-       cni: str, build_dir: Optional[str] = None) -> None:
+       cni: str, build_dir: Optional[str] = None,
+       no_snat: bool = False) -> None:
     """Creates the cluster, or checks that the existing one matches."""
     if not 1 <= nodes <= MAX_NODES:
         raise ClusterError(f"--nodes {nodes}: give 1 to {MAX_NODES}")
@@ -156,13 +157,13 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
         # and forwarding, antrea is chained after them (policy only).
         build = find_build_dir(build_dir)
     if cni == "reference" and (mode != "encap" or tunnel != "geneve"
-                               or ipsec):
+                               or ipsec or no_snat):
         raise ClusterError("--mode, --tunnel and --ipsec configure "
                            "antrea-agent, which the reference CNI does not "
                            "use; they become available with --cni antrea")
 
     wanted = {"nodes": nodes, "mode": mode, "tunnel": tunnel, "ipsec": ipsec,
-              "subnets": subnets, "cni": cni}
+              "subnets": subnets, "cni": cni, "noSNAT": no_snat}
     state = load_state()
     if state and {k: state.get(k) for k in wanted} != wanted:
         raise ClusterError(
@@ -192,6 +193,12 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
     for i in range(1, nodes + 1):
         _register_node(admin, i, subnets)
 
+    # AntreaAgentInfo / AntreaControllerInfo (docs/monitoring.md): the
+    # CRDs first, so the components' first writes find them.
+    _step("CRDs: antreaagentinfos and antreacontrollerinfos "
+          "(etc/manifests/parts/crds.yml)")
+    _install_crds()
+
     if cni == "reference":
         _step("Pod networking: reference CNI plugins (bridge + host-local + "
               "portmap) and routes between Nodes")
@@ -203,17 +210,18 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
               "Nodes (antrea-agent is chained after ptp: policy only)")
         _add_pod_routes(nodes, subnets)
 
-    _step("ServiceAccounts, RBAC and kubeconfigs for antrea-agent and "
-          "antrea-controller")
+    _step("ServiceAccounts, RBAC and kubeconfigs for antrea-agent, "
+          "antrea-controller and a metrics scraper")
     agent_kubeconfig = None
     controller_kubeconfig = None
     for name, rules in (("antrea-agent", AGENT_RULES),
-                        ("antrea-controller", CONTROLLER_RULES)):
+                        ("antrea-controller", CONTROLLER_RULES),
+                        ("antrea-metrics-scraper", METRICS_SCRAPER_RULES)):
         path = kube.service_account_kubeconfig(run_dir(), "kube-system",
                                                name, rules)
         if name == "antrea-agent":
             agent_kubeconfig = pathlib.Path(path)
-        else:
+        elif name == "antrea-controller":
             controller_kubeconfig = pathlib.Path(path)
 
     cni_bin_dir = {i: REFERENCE_CNI_DIR for i in range(1, nodes + 1)}
@@ -237,7 +245,7 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
                     i, topology.node_ip(i, subnets))
         for i in range(1, nodes + 1):
             _start_agent(i, build, agent_kubeconfig, mode=mode,
-                         tunnel=tunnel, ipsec=ipsec)
+                         tunnel=tunnel, ipsec=ipsec, no_snat=no_snat)
         for i in range(1, nodes + 1):
             _wait_agent(i)
             cni_bin_dir[i] = str(_write_antrea_cni(
@@ -246,12 +254,26 @@ def up(*, nodes: int, mode: str, tunnel: str, ipsec: bool, subnets: str,
             _step("IPsec: bringing up the IKE SAs between the Nodes")
             for i in range(1, nodes + 1):
                 sandbox_ipsec.initiate(i, nodes - 1)
+            # Not fatal: `cluster status` says which pairs are down, and
+            # why (a wrong key) if charon knows.
+            down = sandbox_ipsec.wait_sas(
+                {i: topology.node_ip(i, subnets)
+                 for i in range(1, nodes + 1)})
+            if down:
+                _step(f"IPsec: no IKE SA for {', '.join(down)} (see "
+                      "`cluster status` and RUN/logs/nodeN-charon.log)")
         if mode == "noEncap" and subnets == "split":
             # Not in hybrid: there the agents tunnel between subnets, and
             # routes on the router would hide a tunnel that does not work.
             _step("underlay routes to the Pod CIDRs on asbx-router "
                   "(noEncap: peers in the other subnet are the underlay's)")
             _add_router_pod_routes(nodes, subnets)
+        if no_snat:
+            # noSNAT: what the network of such a deployment must do, route
+            # the Pod CIDRs to their Nodes; the external host holds the
+            # routes (via the router for the Nodes in the other subnet).
+            _step(f"noSNAT: routes to the Pod CIDRs on {EXTERNAL_NS}")
+            _add_external_pod_routes(nodes, subnets)
 
     _step("Pod runtimes (one per Node)")
     runtime_kubeconfig = kube.service_account_kubeconfig(
@@ -283,6 +305,19 @@ AGENT_RULES = [
     {"apiGroups": ["controlplane.antrea.io"],
      "resources": ["networkpolicies", "addressgroups", "appliedtogroups"],
      "verbs": ["get", "list", "watch"]},
+    # Its metrics server (apiPort) checks scrapers' tokens by delegation,
+    # as Antrea's agent does with system:auth-delegator.
+    {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"],
+     "verbs": ["create"]},
+    {"apiGroups": ["authorization.k8s.io"],
+     "resources": ["subjectaccessreviews"], "verbs": ["create"]},
+]
+
+# What a Prometheus scraper may do: GET /metrics of the agents and the
+# controller (docs/metrics.md); its token is
+# RUN/kube/sa-kube-system-antrea-metrics-scraper.token.
+METRICS_SCRAPER_RULES = [
+    {"nonResourceURLs": ["/metrics"], "verbs": ["get"]},
 ]
 
 # What antrea-controller may do: watch what NetworkPolicies are computed
@@ -300,6 +335,10 @@ CONTROLLER_RULES = [
      "verbs": ["get", "create", "update", "patch", "delete"]},
     {"apiGroups": [""], "resources": ["events"],
      "verbs": ["create", "patch"]},
+    # The status page (docs/status-page.md) reads the info objects.
+    {"apiGroups": ["crd.antrea.io"],
+     "resources": ["antreaagentinfos", "antreacontrollerinfos"],
+     "verbs": ["get", "list", "watch"]},
 ]
 
 # What the Pod runtime may do: the kubelet's part for Pods.
@@ -314,6 +353,26 @@ _RUNTIME_RULES = [
     {"apiGroups": [""], "resources": ["events"],
      "verbs": ["create", "patch"]},
 ]
+
+
+# The CRDs the agents and the controller report through.
+CRDS_FILE = REPO_DIR / "etc" / "manifests" / "parts" / "crds.yml"
+CRD_NAMES = ("antreaagentinfos.crd.antrea.io",
+             "antreacontrollerinfos.crd.antrea.io")
+
+
+def _install_crds() -> None:
+    """Applies CRDS_FILE with kubectl (admin, inside the control-plane
+    namespace) and waits until the apiserver serves the resources."""
+    kubectl_argv = [str(kube.kubectl_path()), "--kubeconfig",
+                    str(run_dir() / "kube" / "admin.kubeconfig")]
+    util.run_in_netns(CONTROL_PLANE_NS, kubectl_argv + [
+        "apply", "-f", str(CRDS_FILE)], timeout=60,
+        what=f"kubectl apply -f {CRDS_FILE}")
+    util.run_in_netns(CONTROL_PLANE_NS, kubectl_argv + [
+        "wait", "--for=condition=Established", "--timeout=60s",
+        *[f"crd/{name}" for name in CRD_NAMES]], timeout=90,
+        what="kubectl wait for the CRDs to be Established")
 
 
 def _register_node(admin: kube.Kube, i: int, subnets: str) -> None:
@@ -405,6 +464,24 @@ def _add_router_pod_routes(nodes: int, subnets: str) -> None:
             what=f"route to {node_name(j)}'s Pods on the router")
 
 
+def _add_external_pod_routes(nodes: int, subnets: str) -> None:
+    """Routes on the external host to every Node's podCIDR: straight to
+    the Nodes in its subnet, through the router to the others (the router
+    gets its own routes to them)."""
+    for j in range(1, nodes + 1):
+        if topology.node_subnet(j, subnets) == "a":     # the external's
+            via = topology.node_ip(j, subnets)
+        else:
+            via = topology.gateway_for("a", subnets)
+            util.run_in_netns(topology.ROUTER_NS, [
+                "ip", "route", "replace", pod_cidr(j),
+                "via", topology.node_ip(j, subnets)],
+                what=f"route to {node_name(j)}'s Pods on the router")
+        util.run_in_netns(EXTERNAL_NS, [
+            "ip", "route", "replace", pod_cidr(j), "via", via],
+            what=f"route to {node_name(j)}'s Pods on the external host")
+
+
 def _start_runtime(i: int, subnets: str, kubeconfig: pathlib.Path,
                    bind_for: Optional[str],
                    cni_bin_dir: str = REFERENCE_CNI_DIR) -> None:
@@ -462,7 +539,8 @@ def agent_paths(i: int) -> dict[str, pathlib.Path]:
 
 
 def agent_config(i: int, kubeconfig: pathlib.Path, *, mode: str,
-                 tunnel: str, ipsec: bool, plugins: list[str]) -> str:
+                 tunnel: str, ipsec: bool, plugins: list[str],
+                 no_snat: bool = False) -> str:
     """Node i's agent configuration (etc/antrea-agent-encap.conf with the
     sandbox's paths and the userspace datapath)."""
     p = agent_paths(i)
@@ -487,6 +565,7 @@ hostGateway: antrea-gw0
 trafficEncapMode: {mode}
 tunnelType: {tunnel}
 trafficEncryptionMode: {"ipsec" if ipsec else "none"}
+noSNAT: {"true" if no_snat else "false"}
 serviceCIDR: {SERVICE_CIDR}
 cniSocket: {p["socket"]}
 pluginDir: {plugins[0] if plugins else ""}{ipsec_mtu}
@@ -516,7 +595,7 @@ def _agent_pid(i: int) -> Optional[int]:
 
 def _start_agent(i: int, build: pathlib.Path, kubeconfig: pathlib.Path, *,
                  mode: str, tunnel: str, ipsec: bool,
-                 psk: str = SANDBOX_IPSEC_PSK) -> None:
+                 psk: str = SANDBOX_IPSEC_PSK, no_snat: bool = False) -> None:
     """Starts Node i's antrea-agent in its namespace (unless it runs);
     with IPsec, 'psk' is its pre-shared key."""
     if _agent_pid(i):
@@ -528,7 +607,7 @@ def _start_agent(i: int, build: pathlib.Path, kubeconfig: pathlib.Path, *,
     plugins = plugin_dirs(build)
     p["config"].write_text(agent_config(i, kubeconfig, mode=mode,
                                         tunnel=tunnel, ipsec=ipsec,
-                                        plugins=plugins))
+                                        plugins=plugins, no_snat=no_snat))
     env = dict(topology.node_env(i, run_dir()), NODE_NAME=node_name(i),
                ANTREA_PLUGIN_PATH=":".join(plugins))
     if ipsec:
@@ -728,7 +807,8 @@ def restart_agent(i: int, *, psk: str = SANDBOX_IPSEC_PSK) -> None:
     kubeconfig = (run_dir() / "kube" /
                   "sa-kube-system-antrea-agent.kubeconfig")
     _start_agent(i, build, kubeconfig, mode=state["mode"],
-                 tunnel=state["tunnel"], ipsec=state["ipsec"], psk=psk)
+                 tunnel=state["tunnel"], ipsec=state["ipsec"], psk=psk,
+                 no_snat=bool(state.get("noSNAT")))
     _wait_agent(i)
     if state["ipsec"]:
         for j in range(1, state["nodes"] + 1):

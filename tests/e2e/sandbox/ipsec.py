@@ -32,6 +32,13 @@ each Node's host plumbing (datapath_plumbing) does:
     UDP 4500 on the underlay); decrypted Geneve (iif ipsec0) is forwarded
     to this Node's own IP on br-phy (the local-table rule moves behind
     that rule, and a permanent neighbour gives br-phy's MAC).
+  - everything else the Node sends (IKE on UDP 500 and 4500, ESP in UDP
+    4500 from charon's socket, any host-to-Node traffic) is looked up in
+    the main table (rule MAIN_RULE_PREF) before charon's table 220:
+    kernel-libipsec puts "PEER dev ipsec0" there for every CHILD SA
+    (charon.install_routes = no does not stop it), which would send the
+    responder's IKE_AUTH answer into ipsec0, where no policy matches and
+    it is dropped: the responder's SA came up, the initiator's never did.
 
 API:
     paths(i) -> dict
@@ -42,6 +49,11 @@ API:
     run(i, argv) -> CompletedProcess        a command in the Node's IPsec
                                             mount namespace (ipsec status)
     status(i) -> dict                       {conn: line}, and failures
+    initiate(i, peers)                      start Node i's connections
+    retry_down(i) -> list[str]              start again those not up
+    pairs_down(node_ips) -> list[str]       pairs without an IKE SA
+    wait_sas(node_ips) -> list[str]         bounded wait (with retries)
+                                            until every pair is up
 """
 
 from __future__ import annotations
@@ -62,6 +74,7 @@ GENEVE_PORT = 6081
 ENCRYPT_TABLE = 90
 DECRYPT_TABLE = 80
 LOCAL_RULE_PREF = 100
+MAIN_RULE_PREF = 110
 TUN_DEVICE = "ipsec0"
 STRONGSWAN_CHARON_CONF = pathlib.Path("/etc/strongswan.d/charon")
 MONITOR = "/usr/share/openvswitch/scripts/ovs-monitor-ipsec"
@@ -276,6 +289,8 @@ def datapath_plumbing(i: int, node_ip: str) -> None:
     if f"{LOCAL_RULE_PREF}:" not in rules:
         ip("rule", "add", "pref", str(LOCAL_RULE_PREF), "lookup", "local")
         ip("rule", "del", "pref", "0", "lookup", "local")
+    if f"{MAIN_RULE_PREF}:" not in rules:
+        ip("rule", "add", "pref", str(MAIN_RULE_PREF), "lookup", "main")
     if f"lookup {ENCRYPT_TABLE}" not in rules:
         ip("rule", "add", "pref", str(ENCRYPT_TABLE), "iif", "br-phy",
            "ipproto", "udp", "dport", str(GENEVE_PORT), "lookup",
@@ -325,14 +340,40 @@ def _started_conns(i: int) -> list[str]:
     """The connections ovs-monitor-ipsec wrote with auto=start (this Node
     initiates them: the agent's ipsec module gives auto=start to the Node
     with the lower IP of each pair)."""
-    conns, name = [], None
+    return list(_started_conn_peers(i))
+
+
+def _started_conn_peers(i: int) -> dict[str, str]:
+    """{connection: peer IP (right=)} of the auto=start connections."""
+    conns: dict[str, str] = {}
+    peer: dict[str, str] = {}
+    name = None
     for line in paths(i)["conf"].read_text().splitlines():
         m = re.match(r"conn (\S+)", line)
         if m:
             name = m.group(1)
-        elif name and name != "%default" and line.strip() == "auto=start":
-            conns.append(name)
-    return conns
+        elif name and name != "%default":
+            key, _, value = line.strip().partition("=")
+            if key == "right":
+                # Per port: PORT-in-VERSION and PORT-out-VERSION.
+                peer[name.rsplit("-", 2)[0]] = value
+            elif key == "auto" and value == "start":
+                conns[name] = ""
+    return {c: peer.get(c.rsplit("-", 2)[0], "") for c in conns}
+
+
+def retry_down(i: int) -> list[str]:
+    """Starts again the connections Node i initiates whose peer has no
+    IKE SA (charon does not retry after a fatal error such as a failed
+    authentication, and kernel-libipsec raises no acquire that would);
+    answers the connections it started."""
+    up = set(status(i)["ike_peers"])
+    started = []
+    for conn, peer in _started_conn_peers(i).items():
+        if peer and peer not in up:
+            run(i, ["ipsec", "stroke", "up-nb", conn])
+            started.append(conn)
+    return started
 
 
 def initiate(i: int, peers: int, timeout: float = START_TIMEOUT) -> None:
@@ -352,3 +393,42 @@ def initiate(i: int, peers: int, timeout: float = START_TIMEOUT) -> None:
         # Without waiting for the outcome: a failure (a wrong key) is
         # reported by status(), not here.
         run(i, ["ipsec", "stroke", "up-nb", conn], timeout=timeout)
+
+
+def pairs_down(node_ips: dict[int, str]) -> list[str]:
+    """The pairs of Nodes (i -> j, by index) where Node i has no IKE SA
+    with Node j; a Node whose charon does not answer counts as down with
+    every peer."""
+    down = []
+    for i in node_ips:
+        try:
+            peers = set(status(i)["ike_peers"])
+        except (util.CommandError, OSError, subprocess.SubprocessError):
+            peers = set()
+        down += [f"{ovs.node_name(i)}->{ovs.node_name(j)}"
+                 for j, ip in node_ips.items() if j != i and ip not in peers]
+    return down
+
+
+def wait_sas(node_ips: dict[int, str], timeout: float = START_TIMEOUT,
+             retry_every: float = 5.0) -> list[str]:
+    """Waits (bounded) until every pair of the Nodes 'node_ips' (index ->
+    node IP) has its IKE SA, starting again every 'retry_every' seconds
+    the connections that are not up (a responder whose connection was
+    not loaded yet answered NO_PROPOSAL_CHOSEN, and charon does not
+    retry that).  Answers the pairs still down ([] if all are up)."""
+    deadline = time.monotonic() + timeout
+    next_retry = time.monotonic() + retry_every
+    while True:
+        down = pairs_down(node_ips)
+        if not down or time.monotonic() >= deadline:
+            return down
+        if time.monotonic() >= next_retry:
+            for i in node_ips:
+                try:
+                    retry_down(i)
+                except (util.CommandError, OSError,
+                        subprocess.SubprocessError):
+                    pass        # reported as down
+            next_retry = time.monotonic() + retry_every
+        time.sleep(0.5)

@@ -2,8 +2,9 @@
  * Copyright (c) 2026 The antrea-c authors.
  * SPDX-License-Identifier: Apache-2.0
  *
- * Authentication and authorisation of the controller API's requests,
- * delegated to the kube-apiserver as Antrea (k8s.io/apiserver) does: a
+ * Authentication and authorisation of the controller API's requests (and
+ * of the agent's metrics server, metrics-server.h), delegated to the
+ * kube-apiserver as Antrea (k8s.io/apiserver) does: a
  * bearer token is checked with a TokenReview (authentication.k8s.io/v1)
  * and the user it names is checked with a SubjectAccessReview
  * (authorization.k8s.io/v1) for the request's verb and resource (or

@@ -1,0 +1,459 @@
+#!/usr/bin/python3
+# Copyright (c) 2026 The antrea-c authors.  SPDX-License-Identifier: Apache-2.0
+"""Integration test of the AntreaAgentInfo and AntreaControllerInfo
+objects (docs/monitoring.md) with a real agent, a real controller and a
+real kube-apiserver.
+
+In a network namespace "atest-crdinfo-PID" of its own
+(tests/agent/agent_harness.py): etcd + kube-apiserver, the real
+antrea-controller (self-signed certificate), OVS (userspace datapath) and
+the real antrea-agent, whose antreaClientConnection points at the
+controller.  Then:
+
+1. The CRDs are not installed yet: each component logs one warning that
+   names the missing CustomResourceDefinition, however many attempts
+   fail meanwhile (retries with backoff, logged once per outage).
+2. etc/manifests/parts/crds.yml is applied (kubectl): both objects appear
+   (the backoff is at most 30 s) and each component logs that writing
+   works again.
+3. Their content is the components' state: the agent's Node, podCIDR,
+   version, bridge, flow counts per table (the same tables antctl's
+   agentinfo shows), no Pods, four conditions True with a recent
+   heartbeat, the Pod MTU; the controller's version, API port, one
+   connected agent, ControllerHealthy True.
+4. With nothing changing, both are rewritten by the 60 s heartbeat (and
+   not more than twice meanwhile).
+5. Changes show within SOON seconds (the components check once a
+   second; the period is 60 s): a Pod added through antrea-cni
+   (localPodNum 1); a NetworkPolicy applied to it (networkPolicyNum 1 on
+   both, the groups counted); ovsdb-server killed (OVSDBConnectionUp and
+   AgentHealthy False, with a message) and started again (True); the
+   controller stopped (ControllerConnectionUp False on the agent).
+
+Root only, with the kube binaries and OVS (exit 77 otherwise); everything
+made is removed at the end.  Environment: abs_top_builddir,
+abs_top_srcdir, and ATEST_WRAPPER, a command the agent and the controller
+run under (e.g. "valgrind --leak-check=full --error-exitcode=99"): both
+must exit 0 on SIGTERM.
+"""
+
+import calendar
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
+                                  pathlib.Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(SRC / "tests" / "agent"))
+from agent_harness import (  # noqa: E402
+    Harness, kube, sh, skip_unless_root_with_daemons, wait_for)
+
+BUILD = pathlib.Path(os.environ.get("abs_top_builddir", ".")).resolve()
+ANTCTL = BUILD / "core" / "antctl" / "antctl"
+AGENT = BUILD / "core" / "agent" / "antrea-agent"
+CONTROLLER = BUILD / "core" / "controller" / "antrea-controller"
+CRDS = SRC / "etc" / "manifests" / "parts" / "crds.yml"
+PID = os.getpid()
+NS = f"atest-crdinfo-{PID}"
+IP = "192.168.83.2"
+NODE = "atest-crdinfo-node"
+CIDR = "10.244.11.0/24"
+PORT = 10349
+BOUND = 60                      # seconds: a safety bound, not a measure
+# Seconds: "soon after a change" (the components check every second).
+SOON = 10
+AAI = "/apis/crd.antrea.io/v1beta1/antreaagentinfos"
+ACI = "/apis/crd.antrea.io/v1beta1/antreacontrollerinfos"
+WRAPPER = os.environ.get("ATEST_WRAPPER", "").split()
+h = Harness(NS, IP, NODE, BUILD)
+check = h.check
+
+
+def try_wait(fn, what, timeout):
+    """wait_for() answering False instead of raising on a timeout."""
+    try:
+        return wait_for(fn, what, timeout)
+    except RuntimeError:
+        return False
+
+
+def log_text(name):
+    """The log of component 'name' ("agent" or "controller")."""
+    path = h.run / f"{name}.log"
+    return path.read_text() if path.exists() else ""
+
+
+def condition(obj, kind, ctype):
+    """The condition 'ctype' of 'obj' ('kind' is "agent" or
+    "controller"), or {}."""
+    for c in (obj or {}).get(f"{kind}Conditions", []):
+        if c.get("type") == ctype:
+            return c
+    return {}
+
+
+def recent(stamp, within=120):
+    """True if RFC 3339 'stamp' is within 'within' seconds of now."""
+    try:
+        t = calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+    except (TypeError, ValueError):
+        return False
+    return abs(time.time() - t) <= within
+
+
+def start_controller(run, kc):
+    """Starts antrea-controller; answers its CA file once it is up."""
+    conf = run / "controller.conf"
+    conf.write_text(f"clientConnection:\n  kubeconfig: {kc}\n"
+                    f"apiPort: {PORT}\nselfSignedCert: true\n")
+    ca = run / "ca.crt"
+    h.start("controller",
+            WRAPPER + [str(CONTROLLER), "--config", str(conf),
+                       "--self-signed-cert-dir", str(run / "self-signed"),
+                       "--ca-cert-out", str(ca)],
+            log=run / "controller.log")
+    wait_for(lambda: ca.exists(), "the controller's certificate", BOUND)
+    return ca
+
+
+def start_agent(run, kc, antrea_kc):
+    """Starts OVS and antrea-agent with the controller's kubeconfig."""
+    ovs = h.setup_ovs()
+    (run / "ipam").mkdir()
+    cfg = run / "agent.conf"
+    cfg.write_text(f"""\
+clientConnection:
+  kubeconfig: {kc}
+antreaClientConnection:
+  kubeconfig: {antrea_kc}
+ovsDatapathType: netdev
+ovsRunDir: {ovs}
+cniSocket: {run}/cni.sock
+trafficEncapMode: encap
+tunnelType: geneve
+ipam: native
+modules:
+  - name: native
+    config:
+      dataDir: {run}/ipam
+""")
+    h.agent_env = dict(os.environ, NODE_NAME=NODE, OVS_RUNDIR=str(ovs))
+    h.agent_argv = WRAPPER + [str(AGENT), "--config", str(cfg)]
+    h.start_agent()
+    wait_for(lambda: (run / "cni.sock").exists(), "the CNI socket", BOUND)
+    return ovs
+
+
+def kubectl(kc, *args):
+    """Runs kubectl with the admin kubeconfig in the namespace."""
+    return sh(str(kube.kubectl_path()), "--kubeconfig", str(kc), *args,
+              ns=NS)
+
+
+def version_of(program):
+    """The version a program's --version prints on its first line."""
+    out = subprocess.run([str(program), "--version"], capture_output=True,
+                         text=True, timeout=BOUND).stdout
+    return out.splitlines()[0].split()[-1] if out else ""
+
+
+def phase_no_crds():
+    """Both components warn once, naming the missing CRD."""
+    for name in ("agent", "controller"):
+        warned = try_wait(lambda n=name: "CustomResourceDefinition"
+                          in log_text(n), f"the {name}'s warning", BOUND)
+        check(f"{name}: warns that the CRD is missing", warned,
+              log_text(name)[-2000:])
+    # Several attempts fail meanwhile (backoff from 0.8 s): still one line.
+    time.sleep(5)
+    for name in ("agent", "controller"):
+        text = log_text(name)
+        n = text.count("cannot write it")
+        check(f"{name}: the outage is logged once", n == 1,
+              f"{n} warnings:\n{text[-3000:]}")
+
+
+def phase_install(kc, admin):
+    """The CRDs are applied; both objects appear."""
+    kubectl(kc, "apply", "-f", str(CRDS))
+    kubectl(kc, "wait", "--for=condition=Established", "--timeout=60s",
+            "crd/antreaagentinfos.crd.antrea.io",
+            "crd/antreacontrollerinfos.crd.antrea.io")
+    for path, name in ((f"{AAI}/{NODE}", "agent"),
+                       (f"{ACI}/antrea-controller", "controller")):
+        made = try_wait(lambda p=path: admin.get_or_none(p) is not None,
+                        f"the {name}'s object", BOUND)
+        check(f"{name}: its object appears once the CRD is installed",
+              made)
+        # It logs once the apiserver's answer is in: maybe just after.
+        check(f"{name}: logs that writing works again",
+              try_wait(lambda n=name: "written again after"
+                       in log_text(n), f"the {name}'s notice", BOUND),
+              log_text(name)[-2000:])
+
+
+def phase_content(admin, ca):
+    """What both objects hold, against the components' own answers."""
+    aai = admin.get(f"{AAI}/{NODE}")
+    check("agent: nodeRef is its Node",
+          aai.get("nodeRef") == {"kind": "Node", "name": NODE},
+          aai.get("nodeRef"))
+    check("agent: nodeSubnets is its podCIDR",
+          aai.get("nodeSubnets") == [CIDR], aai.get("nodeSubnets"))
+    check("agent: version is the agent's", aai.get("version")
+          == version_of(AGENT), f"{aai.get('version')} != "
+          f"{version_of(AGENT)}")
+    ovs = aai.get("ovsInfo", {})
+    tables = ovs.get("flowTable", {})
+    check("agent: ovsInfo names br-int", ovs.get("bridgeName") == "br-int",
+          ovs)
+    check("agent: flow counts per table, all positive",
+          tables and all(isinstance(n, int) and n > 0
+                         for n in tables.values()), tables)
+    r = subprocess.run(["ip", "netns", "exec", NS, str(ANTCTL), "-o",
+                        "json", "get", "agentinfo"], capture_output=True,
+                       text=True, timeout=BOUND,
+                       env=dict(os.environ,
+                                ANTCTL_AGENT_SOCKET=str(h.run /
+                                                        "antctl.sock")))
+    if r.returncode == 0:
+        view = json.loads(r.stdout)
+        check("agent: the same tables as antctl's agentinfo",
+              set(view["ovsInfo"]["flowTable"]) == set(tables),
+              f"{sorted(view['ovsInfo']['flowTable'])} vs {sorted(tables)}")
+    else:
+        check("antctl get agentinfo works", False, r.stderr)
+    check("agent: no Pods yet", aai.get("localPodNum") == 0,
+          aai.get("localPodNum"))
+    check("agent: podMTU given",
+          aai.get("networkInfo", {}).get("podMTU", 0) > 0,
+          aai.get("networkInfo"))
+
+    # The controller connection needs the watches synced: wait for it.
+    try_wait(lambda: condition(admin.get(f"{AAI}/{NODE}"), "agent",
+                               "ControllerConnectionUp").get("status")
+             == "True", "ControllerConnectionUp", BOUND)
+    aai = admin.get(f"{AAI}/{NODE}")
+    for ctype in ("AgentHealthy", "ControllerConnectionUp",
+                  "OVSDBConnectionUp", "OpenflowConnectionUp"):
+        c = condition(aai, "agent", ctype)
+        check(f"agent: {ctype} True with a recent heartbeat",
+              c.get("status") == "True"
+              and recent(c.get("lastHeartbeatTime")), c)
+
+    aci = admin.get(f"{ACI}/antrea-controller")
+    check("controller: version is the controller's",
+          aci.get("version") == version_of(CONTROLLER), aci.get("version"))
+    check("controller: apiPort", aci.get("apiPort") == PORT,
+          aci.get("apiPort"))
+    check("controller: serviceRef is the antrea Service",
+          aci.get("serviceRef", {}).get("name") == "antrea",
+          aci.get("serviceRef"))
+    connected = try_wait(lambda: admin.get(f"{ACI}/antrea-controller")
+                         .get("connectedAgentNum") == 1,
+                         "connectedAgentNum 1", BOUND)
+    aci = admin.get(f"{ACI}/antrea-controller")
+    check("controller: one connected agent", connected,
+          aci.get("connectedAgentNum"))
+    c = condition(aci, "controller", "ControllerHealthy")
+    check("controller: ControllerHealthy True with a recent heartbeat",
+          c.get("status") == "True" and recent(c.get("lastHeartbeatTime")),
+          c)
+    check("controller: no policies yet",
+          aci.get("networkPolicyControllerInfo", {})
+          .get("networkPolicyNum") == 0, aci.get(
+              "networkPolicyControllerInfo"))
+
+
+def phase_heartbeat(admin):
+    """With nothing changing, both objects are written again by the 60 s
+    heartbeat, and not in a storm meanwhile."""
+    paths = {"agent": f"{AAI}/{NODE}",
+             "controller": f"{ACI}/antrea-controller"}
+    kinds = {"agent": "AgentHealthy", "controller": "ControllerHealthy"}
+    first, versions = {}, {name: set() for name in paths}
+    for name, path in paths.items():
+        obj = admin.get(path)
+        first[name] = condition(obj, name, kinds[name]) \
+            .get("lastHeartbeatTime")
+        versions[name].add(obj["metadata"]["resourceVersion"])
+
+    def beaten():
+        done = True
+        for name, path in paths.items():
+            obj = admin.get(path)
+            versions[name].add(obj["metadata"]["resourceVersion"])
+            done &= condition(obj, name, kinds[name]) \
+                .get("lastHeartbeatTime") != first[name]
+        return done
+    ok = try_wait(beaten, "the heartbeats", 90)
+    for name in paths:
+        check(f"{name}: the heartbeat rewrites the object (period 60 s)",
+              ok, f"lastHeartbeatTime still {first[name]}")
+        check(f"{name}: no write storm meanwhile",
+              len(versions[name]) <= 3, f"{len(versions[name])} versions")
+
+
+def phase_pod_and_policy(admin):
+    """A Pod and a NetworkPolicy show on both objects soon."""
+    sh("ip", "netns", "add", f"{NS}-web")
+    r = h.cni("ADD", f"{NS}-web", "cafe" * 8, "web")
+    if not check("CNI ADD web", r.returncode == 0, r.stderr + r.stdout):
+        return
+    check("agent: localPodNum 1 soon after the ADD",
+          try_wait(lambda: admin.get(f"{AAI}/{NODE}").get("localPodNum")
+                   == 1, "localPodNum 1", SOON),
+          admin.get(f"{AAI}/{NODE}").get("localPodNum"))
+
+    ip = json.loads(r.stdout)["ips"][0]["address"].split("/")[0]
+    admin.create("/api/v1/namespaces/default/pods", {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web", "labels": {"app": "web"}},
+        "spec": {"nodeName": NODE, "containers": [
+            {"name": "c", "image": "busybox"}]}})
+    admin.patch(kube.api_path("pods", "web", namespace="default",
+                              subresource="status"),
+                {"status": {"podIP": ip, "podIPs": [{"ip": ip}]}},
+                "strategic")
+    admin.create("/apis/networking.k8s.io/v1/namespaces/default/"
+                 "networkpolicies", {
+                     "apiVersion": "networking.k8s.io/v1",
+                     "kind": "NetworkPolicy",
+                     "metadata": {"name": "web-ingress"},
+                     "spec": {"podSelector": {"matchLabels": {"app": "web"}},
+                              "ingress": [{"from": [{"podSelector": {}}],
+                                           "ports": [{"port": 80}]}]}})
+
+    def counts(path):
+        return (admin.get(path).get("networkPolicyControllerInfo") or {})
+    # The controller computes, the agent receives and installs: a
+    # policy's chain, so a bound per hop.
+    check("controller: networkPolicyNum 1 soon after the policy",
+          try_wait(lambda: counts(f"{ACI}/antrea-controller")
+                   .get("networkPolicyNum") == 1, "controller count", SOON),
+          counts(f"{ACI}/antrea-controller"))
+    check("agent: networkPolicyNum 1 soon after",
+          try_wait(lambda: counts(f"{AAI}/{NODE}")
+                   .get("networkPolicyNum") == 1, "agent count", 2 * SOON),
+          counts(f"{AAI}/{NODE}"))
+    got = counts(f"{AAI}/{NODE}")
+    check("agent: one AppliedToGroup and one AddressGroup",
+          got.get("appliedToGroupNum") == 1
+          and got.get("addressGroupNum") == 1, got)
+
+
+def phase_ovsdb(admin, ovs):
+    """ovsdb-server killed: the agent says so soon; restarted: again."""
+    p = h.procs.pop("ovsdb-server")
+    p.send_signal(signal.SIGKILL)
+    p.wait(10)
+    (ovs / "db.sock").unlink(missing_ok=True)
+
+    def status(ctype):
+        return condition(admin.get(f"{AAI}/{NODE}"), "agent",
+                         ctype).get("status")
+    down = try_wait(lambda: status("OVSDBConnectionUp") == "False",
+                    "OVSDBConnectionUp False", SOON)
+    aai = admin.get(f"{AAI}/{NODE}")
+    check("agent: OVSDBConnectionUp False soon after ovsdb-server died",
+          down, condition(aai, "agent", "OVSDBConnectionUp"))
+    c = condition(aai, "agent", "AgentHealthy")
+    check("agent: AgentHealthy False, with a message",
+          c.get("status") == "False" and c.get("message"), c)
+
+    h.start("ovsdb-server", ["ovsdb-server", str(ovs / "conf.db"),
+                             f"--remote=punix:{ovs}/db.sock",
+                             f"--unixctl={ovs}/ovsdb-server.ctl",
+                             f"--log-file={ovs}/ovsdb-server.log"],
+            dict(os.environ, OVS_RUNDIR=str(ovs), OVS_LOGDIR=str(ovs),
+                 OVS_DBDIR=str(ovs), OVS_SYSCONFDIR=str(ovs)))
+    check("agent: OVSDBConnectionUp True again soon after the restart",
+          try_wait(lambda: status("OVSDBConnectionUp") == "True"
+                   and status("AgentHealthy") == "True",
+                   "OVSDBConnectionUp True", BOUND),
+          condition(admin.get(f"{AAI}/{NODE}"), "agent",
+                    "OVSDBConnectionUp"))
+
+
+def stop_cleanly(name):
+    """SIGTERMs daemon 'name' (started by the harness); checks that it
+    exits 0 (under ATEST_WRAPPER too)."""
+    p = h.procs.pop(name)
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(BOUND)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = p.wait(10)
+    check(f"{name}: exits 0 on SIGTERM", rc == 0, f"exit status {rc}")
+
+
+def phase_controller_gone(admin):
+    """The controller stopped: the agent says so soon."""
+    stop_cleanly("controller")
+    check("agent: ControllerConnectionUp False soon after the controller "
+          "stopped",
+          try_wait(lambda: condition(admin.get(f"{AAI}/{NODE}"), "agent",
+                                     "ControllerConnectionUp")
+                   .get("status") == "False",
+                   "ControllerConnectionUp False", SOON),
+          condition(admin.get(f"{AAI}/{NODE}"), "agent",
+                    "ControllerConnectionUp"))
+    check("the controller's object stays (its last word)",
+          admin.get_or_none(f"{ACI}/antrea-controller") is not None)
+
+
+def body(run):
+    h.setup_netns()
+    kc = h.setup_control_plane(CIDR)
+    admin = kube.Kube.from_kubeconfig(kc, netns=NS)
+    rules = [{"apiGroups": ["controlplane.antrea.io"],
+              "resources": ["networkpolicies", "addressgroups",
+                            "appliedtogroups"],
+              "verbs": ["get", "list", "watch"]}]
+    kube.service_account_kubeconfig(run, "kube-system", "crdinfo-agent",
+                                    rules, kube=admin)
+    token = (run / "kube" / "sa-kube-system-crdinfo-agent.token") \
+        .read_text().strip()
+    ca = start_controller(run, kc)
+    antrea_kc = kube.write_kubeconfig(run / "agent-to-controller.kubeconfig",
+                                      f"https://{IP}:{PORT}", ca, token)
+    ovs = start_agent(run, kc, antrea_kc)
+
+    phase_no_crds()
+    phase_install(kc, admin)
+    phase_content(admin, ca)
+    phase_heartbeat(admin)
+    phase_pod_and_policy(admin)
+    phase_ovsdb(admin, ovs)
+    phase_controller_gone(admin)
+    check("the agent is still running", h.procs["agent"].poll() is None)
+    stop_cleanly("agent")
+
+
+def main():
+    skip_unless_root_with_daemons(ANTCTL, CONTROLLER, AGENT)
+    run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-crdinfo-{PID}-"))
+    h.run = run
+    try:
+        body(run)
+    except Exception as e:  # noqa: BLE001
+        check("test ran to completion", False, f"{type(e).__name__}: {e}")
+    finally:
+        if h.failures:
+            for log in ("controller.log", "agent.log"):
+                if (run / log).exists():
+                    print(f"--- {log}")
+                    print((run / log).read_text()[-5000:])
+        h.cleanup()
+    print(f"{len(h.failures)} failures")
+    return 1 if h.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
