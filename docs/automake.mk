@@ -11,4 +11,5 @@ dist_doc_DATA = \
 	docs/ovs-pipeline.md \
 	docs/sandbox.md \
 	docs/status-page.md \
+	docs/troubleshooting.md \
 	docs/wire-formats.md
