@@ -57,24 +57,6 @@ agent_api_default_socket(const char *cni_socket)
                      AGENT_API_SOCKET_NAME);
 }
 
-/* Queues 'size' bytes 'data' (malloc'd; MHD frees it) with 'status'. */
-static enum MHD_Result
-respond_bytes(struct MHD_Connection *conn, unsigned int status,
-              const char *content_type, char *data, size_t size)
-{
-    struct MHD_Response *response
-        = MHD_create_response_from_buffer(size, data, MHD_RESPMEM_MUST_FREE);
-    if (!response) {
-        free(data);
-        return MHD_NO;
-    }
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            content_type);
-    enum MHD_Result result = MHD_queue_response(conn, status, response);
-    MHD_destroy_response(response);
-    return result;
-}
-
 /* Queues 'obj' (a reference this takes) as JSON. */
 static enum MHD_Result
 respond_json(struct MHD_Connection *conn, unsigned int status, json_t *obj)
@@ -85,8 +67,8 @@ respond_json(struct MHD_Connection *conn, unsigned int status, json_t *obj)
         text = xstrdup("{\"code\": 500, \"message\": \"cannot encode\"}");
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
-    return respond_bytes(conn, status, "application/json", text,
-                         strlen(text));
+    return http_daemon_respond(conn, status, "application/json", text,
+                               strlen(text), NULL);
 }
 
 /* Queues an error {"code", "message"}. */
@@ -206,8 +188,8 @@ access_handler(void *api_, struct MHD_Connection *conn, const char *url,
         char *data;
         size_t size;
         agent_view_support_bundle(p, &data, &size);
-        return respond_bytes(conn, MHD_HTTP_OK, "application/x-tar", data,
-                             size);
+        return http_daemon_respond(conn, MHD_HTTP_OK, "application/x-tar",
+                                   data, size, NULL);
     }
 
     static const char *const resources[] = {

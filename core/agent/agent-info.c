@@ -16,6 +16,7 @@
 #include "aovs-ovsdb.h"
 #include "aovs-switch.h"
 #include "bridge.h"
+#include "k8s/antrea-info.h"
 #include "k8s/k8s-object-writer.h"
 #include "policy-cache.h"
 #include "policy-controller.h"
@@ -34,23 +35,6 @@ struct agent_info {
     struct k8s_object_writer *writer; /* writes the object */
 };
 
-/* Returns a copy of 's', or NULL for NULL or "". */
-static char *
-nonempty_copy(const char *s)
-{
-    return s && s[0] ? xstrdup(s) : NULL;
-}
-
-/* Mixes 'value' into the FNV-1a hash '*h'. */
-static void
-mix(uint64_t *h, uint64_t value)
-{
-    for (int i = 0; i < 8; i++) {
-        *h ^= (value >> (i * 8)) & 0xff;
-        *h *= UINT64_C(0x100000001b3);
-    }
-}
-
 /* The writer's fingerprint: what the object shows that can change, in
  * cheap terms (the flow dump the view makes is not): connections, the
  * bridge's ports (Pods), the policy objects and rules, the installed
@@ -60,41 +44,46 @@ fingerprint(void *info_)
 {
     const struct agent_info *info = info_;
     const struct agent_api_params *v = &info->p.view;
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-    mix(&h, bridge_ovsdb_connected(v->bridge));
-    mix(&h, bridge_switch_connected(v->bridge));
     struct aovs_switch *sw = bridge_switch(v->bridge);
-    mix(&h, aovs_switch_count_installed(sw));
-    mix(&h, aovs_switch_get_connection_seqno(sw));
-
     struct aovs_port_list ports;
     memset(&ports, 0, sizeof ports);
-    mix(&h, aovs_port_list(bridge_ovsdb(v->bridge), bridge_name(v->bridge),
-                           &ports));
-    mix(&h, ports.n);
+    int ports_error = aovs_port_list(bridge_ovsdb(v->bridge),
+                                     bridge_name(v->bridge), &ports);
+    size_t n_ports = ports.n;
     aovs_port_list_destroy(&ports);
-
     size_t n_watches = 0, n_synced = 0;
     policy_controller_watch_state(v->policy, &n_watches, &n_synced);
-    mix(&h, n_watches);
-    mix(&h, n_synced);
+
+    uint64_t h = K8S_OBJECT_FINGERPRINT_INIT;
+    const uint64_t values[] = {
+        bridge_ovsdb_connected(v->bridge),
+        bridge_switch_connected(v->bridge),
+        aovs_switch_count_installed(sw),
+        aovs_switch_get_connection_seqno(sw),
+        ports_error, n_ports, n_watches, n_synced,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
+        k8s_object_fingerprint_mix(&h, values[i]);
+    }
+
     struct policy_reconciler *r = policy_controller_reconciler(v->policy);
     if (r) {
         struct policy_reconciler_stats stats;
         memset(&stats, 0, sizeof stats);
         policy_reconciler_get_stats(r, &stats);
-        mix(&h, stats.n_rules);
-        mix(&h, stats.n_flows);
+        k8s_object_fingerprint_mix(&h, stats.n_rules);
+        k8s_object_fingerprint_mix(&h, stats.n_flows);
         const struct policy_cache *cache = policy_reconciler_cache(r);
         for (int i = 0; cache && i < POLICY_N_RESOURCES; i++) {
-            mix(&h, policy_map_count(policy_cache_objects(cache, i)));
+            k8s_object_fingerprint_mix(
+                &h, policy_map_count(policy_cache_objects(cache, i)));
         }
     }
     return h;
 }
 
-/* A message for condition 'type' when its status is False. */
+/* A message for condition 'type' when its status is not True
+ * (antrea_info_message_func). */
 static const char *
 condition_message(const char *type, const char *reason)
 {
@@ -114,68 +103,16 @@ condition_message(const char *type, const char *reason)
     return NULL;
 }
 
-/* The view's conditions with 'stamp' as lastHeartbeatTime and a message
- * when False. */
-static json_t *
-conditions_json(const json_t *view_conditions, const char *stamp)
-{
-    json_t *conditions = json_array();
-    size_t i;
-    const json_t *c;
-    json_array_foreach (view_conditions, i, c) {
-        const char *type = json_string_value(json_object_get(c, "type"));
-        const char *status = json_string_value(json_object_get(c,
-                                                               "status"));
-        const char *reason = json_string_value(json_object_get(c,
-                                                               "reason"));
-        if (!type || !status) {
-            continue;
-        }
-        json_t *out = json_pack("{s:s, s:s, s:s}", "type", type,
-                                "status", status,
-                                "lastHeartbeatTime", stamp);
-        if (reason) {
-            json_object_set_new(out, "reason", json_string(reason));
-        }
-        const char *message = condition_message(type, reason);
-        if (strcmp(status, "True") && message) {
-            json_object_set_new(out, "message", json_string(message));
-        }
-        json_array_append_new(conditions, out);
-    }
-    return conditions;
-}
-
-/* Copies member 'key' of 'from' into 'to' if it is there. */
-static void
-copy_member(json_t *to, const json_t *from, const char *key)
-{
-    json_t *value = json_object_get(from, key);
-    if (value) {
-        json_object_set(to, key, value);
-    }
-}
-
 json_t *
 agent_info_content(const json_t *view, const struct agent_info_params *p,
                    time_t now)
 {
-    char stamp[K8S_TIME_SIZE];
-    k8s_format_time(now, stamp);
-
-    json_t *content = json_object();
-    copy_member(content, view, "version");
-    if (p->pod_namespace && p->pod_name) {
-        json_object_set_new(content, "podRef",
-                            json_pack("{s:s, s:s, s:s}", "kind", "Pod",
-                                      "namespace", p->pod_namespace,
-                                      "name", p->pod_name));
-    }
+    json_t *content = antrea_info_content_start(view, p->pod_namespace,
+                                                p->pod_name);
     const char *node = json_string_value(json_object_get(view, "nodeName"));
     if (node) {
         json_object_set_new(content, "nodeRef",
-                            json_pack("{s:s, s:s}", "kind", "Node",
-                                      "name", node));
+                            antrea_info_object_ref("Node", NULL, node));
     }
     json_t *subnets = json_object_get(view, "nodeSubnet");
     if (json_is_array(subnets)) {
@@ -184,22 +121,17 @@ agent_info_content(const json_t *view, const struct agent_info_params *p,
 
     const json_t *ovs = json_object_get(view, "ovsInfo");
     json_t *ovs_info = json_object();
-    copy_member(ovs_info, ovs, "bridgeName");
-    copy_member(ovs_info, ovs, "flowTable");
+    antrea_info_copy_member(ovs_info, ovs, "bridgeName");
+    antrea_info_copy_member(ovs_info, ovs, "flowTable");
     json_object_set_new(content, "ovsInfo", ovs_info);
 
-    const json_t *np = json_object_get(view, "networkPolicyControllerInfo");
-    json_t *np_info = json_object();
-    copy_member(np_info, np, "networkPolicyNum");
-    copy_member(np_info, np, "addressGroupNum");
-    copy_member(np_info, np, "appliedToGroupNum");
-    json_object_set_new(content, "networkPolicyControllerInfo", np_info);
-
-    copy_member(content, view, "localPodNum");
+    json_object_set_new(content, "networkPolicyControllerInfo",
+                        antrea_info_policy_counts(view));
+    antrea_info_copy_member(content, view, "localPodNum");
     json_object_set_new(content, "agentConditions",
-                        conditions_json(json_object_get(view,
-                                                        "agentConditions"),
-                                        stamp));
+                        antrea_info_conditions(
+                            json_object_get(view, "agentConditions"), now,
+                            condition_message));
 
     json_t *net = json_object();
     if (p->transport_interface && p->transport_interface[0]) {
@@ -240,27 +172,15 @@ agent_info_create(struct k8s_client *client,
     info->p.view.socket_path = NULL;
     info->node_name = xstrdup(p->view.node_name);
     info->p.view.node_name = info->node_name;
-    info->pod_namespace = nonempty_copy(p->pod_namespace);
-    info->pod_name = nonempty_copy(p->pod_name);
-    info->transport_interface = nonempty_copy(p->transport_interface);
-    info->transport_ip = nonempty_copy(p->transport_ip);
-    info->p.pod_namespace = info->pod_namespace;
-    info->p.pod_name = info->pod_name;
-    info->p.transport_interface = info->transport_interface;
-    info->p.transport_ip = info->transport_ip;
+    antrea_info_keep_string(&info->pod_namespace, &info->p.pod_namespace);
+    antrea_info_keep_string(&info->pod_name, &info->p.pod_name);
+    antrea_info_keep_string(&info->transport_interface,
+                            &info->p.transport_interface);
+    antrea_info_keep_string(&info->transport_ip, &info->p.transport_ip);
 
-    struct k8s_object_writer_params wp = {
-        .collection = AGENT_INFO_COLLECTION,
-        .api_version = "crd.antrea.io/v1beta1",
-        .kind = "AntreaAgentInfo",
-        .name = info->node_name,
-        .period_ms = p->period_ms,
-        .check_ms = p->check_ms,
-        .fingerprint = fingerprint,
-        .build = build,
-        .aux = info,
-    };
-    info->writer = k8s_object_writer_create(client, &wp);
+    info->writer = antrea_info_writer_create(
+        client, AGENT_INFO_COLLECTION, "AntreaAgentInfo", info->node_name,
+        p->period_ms, p->check_ms, fingerprint, build, info);
     return info;
 }
 

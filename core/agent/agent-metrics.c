@@ -170,22 +170,6 @@ collect(struct metrics *registry, void *am_)
                 && bridge_switch_connected(am->params.bridge)));
 }
 
-/* The control-plane watch's reconnect hook. */
-static void
-controlplane_reconnected(const char *resource, void *am_)
-{
-    struct agent_metrics *am = am_;
-    metric_add(am->cp_reconnects, (const char *[]) { resource }, 1);
-}
-
-/* The Kubernetes reflector's rewatch hook. */
-static void
-k8s_rewatched(const char *resource, void *am_)
-{
-    struct agent_metrics *am = am_;
-    metric_add(am->k8s_reconnects, (const char *[]) { resource }, 1);
-}
-
 void
 agent_metrics_cni_done(void *am_, enum cni_command command, bool ok,
                        double seconds)
@@ -208,82 +192,87 @@ agent_metrics_create(const struct agent_metrics_params *params)
     struct agent_metrics *am = xcalloc(1, sizeof *am);
     struct metrics *r = metrics_create();
 
+    const struct metric_spec specs[] = {
+        { &am->policies, METRIC_GAUGE, "antrea_agent_networkpolicy_count",
+          "Number of NetworkPolicies on this Node.", NULL, NULL, 0 },
+        { &am->ingress_rules, METRIC_GAUGE,
+          "antrea_agent_ingress_networkpolicy_rule_count",
+          "Number of ingress rules of the NetworkPolicies on this Node.",
+          NULL, NULL, 0 },
+        { &am->egress_rules, METRIC_GAUGE,
+          "antrea_agent_egress_networkpolicy_rule_count",
+          "Number of egress rules of the NetworkPolicies on this Node.",
+          NULL, NULL, 0 },
+        { &am->address_groups, METRIC_GAUGE,
+          "antrea_agent_addressgroup_count",
+          "Number of AddressGroups the controller sent to this Node.",
+          NULL, NULL, 0 },
+        { &am->applied_to_groups, METRIC_GAUGE,
+          "antrea_agent_appliedtogroup_count",
+          "Number of AppliedToGroups the controller sent to this Node.",
+          NULL, NULL, 0 },
+        { &am->local_pods, METRIC_GAUGE, "antrea_agent_local_pod_count",
+          "Number of Pods on this Node that the agent manages.",
+          NULL, NULL, 0 },
+        { &am->flows, METRIC_GAUGE, "antrea_agent_ovs_flow_count",
+          "Number of OpenFlow flows installed in each table of the "
+          "bridge.", table_id, NULL, 0 },
+        { &am->total_flows, METRIC_GAUGE,
+          "antrea_agent_ovs_total_flow_count",
+          "Number of OpenFlow flows installed in the bridge.",
+          NULL, NULL, 0 },
+        { &am->ovsdb_up, METRIC_GAUGE, "antrea_agent_ovsdb_connection_up",
+          "1 if the agent is connected to ovsdb-server, 0 if not.",
+          NULL, NULL, 0 },
+        { &am->openflow_up, METRIC_GAUGE,
+          "antrea_agent_openflow_connection_up",
+          "1 if the agent's OpenFlow connection to ovs-vswitchd is up, "
+          "0 if not.", NULL, NULL, 0 },
+        { &am->watches_synced, METRIC_GAUGE,
+          "antrea_agent_controlplane_watches_synced",
+          "Number of the agent's watches of the controller (of 3) that "
+          "are connected with their initial set delivered.",
+          NULL, NULL, 0 },
+        { &am->cni_duration, METRIC_HISTOGRAM,
+          "antrea_agent_cni_request_duration_seconds",
+          "Time from a CNI request's arrival at the agent to its answer, "
+          "by CNI command.", command, cni_buckets,
+          ARRAY_SIZE(cni_buckets) },
+        { &am->cni_failures, METRIC_COUNTER,
+          "antrea_agent_cni_request_failures",
+          "Number of CNI requests answered with an error, by CNI "
+          "command.", command, NULL, 0 },
+        { &am->cp_reconnects, METRIC_COUNTER,
+          "antrea_agent_controlplane_watch_reconnects",
+          "Number of times a watch of the controller's API connected "
+          "again after its first connection, by resource.",
+          resource, NULL, 0 },
+        { &am->k8s_reconnects, METRIC_COUNTER,
+          "antrea_agent_k8s_watch_reconnects",
+          "Number of times a watch of the Kubernetes API was sent again "
+          "after the first one (including the server's routine watch "
+          "timeouts), by resource.", resource, NULL, 0 },
+    };
+
     am->params = *params;
     am->registry = r;
-    am->policies = metrics_gauge(
-        r, "antrea_agent_networkpolicy_count",
-        "Number of NetworkPolicies on this Node.", NULL);
-    am->ingress_rules = metrics_gauge(
-        r, "antrea_agent_ingress_networkpolicy_rule_count",
-        "Number of ingress rules of the NetworkPolicies on this Node.",
-        NULL);
-    am->egress_rules = metrics_gauge(
-        r, "antrea_agent_egress_networkpolicy_rule_count",
-        "Number of egress rules of the NetworkPolicies on this Node.",
-        NULL);
-    am->address_groups = metrics_gauge(
-        r, "antrea_agent_addressgroup_count",
-        "Number of AddressGroups the controller sent to this Node.", NULL);
-    am->applied_to_groups = metrics_gauge(
-        r, "antrea_agent_appliedtogroup_count",
-        "Number of AppliedToGroups the controller sent to this Node.",
-        NULL);
-    am->local_pods = metrics_gauge(
-        r, "antrea_agent_local_pod_count",
-        "Number of Pods on this Node that the agent manages.", NULL);
-    am->flows = metrics_gauge(
-        r, "antrea_agent_ovs_flow_count",
-        "Number of OpenFlow flows installed in each table of the bridge.",
-        table_id);
-    am->total_flows = metrics_gauge(
-        r, "antrea_agent_ovs_total_flow_count",
-        "Number of OpenFlow flows installed in the bridge.", NULL);
-    am->ovsdb_up = metrics_gauge(
-        r, "antrea_agent_ovsdb_connection_up",
-        "1 if the agent is connected to ovsdb-server, 0 if not.", NULL);
-    am->openflow_up = metrics_gauge(
-        r, "antrea_agent_openflow_connection_up",
-        "1 if the agent's OpenFlow connection to ovs-vswitchd is up, "
-        "0 if not.", NULL);
-    am->watches_synced = metrics_gauge(
-        r, "antrea_agent_controlplane_watches_synced",
-        "Number of the agent's watches of the controller (of 3) that are "
-        "connected with their initial set delivered.", NULL);
-    am->cni_duration = metrics_histogram(
-        r, "antrea_agent_cni_request_duration_seconds",
-        "Time from a CNI request's arrival at the agent to its answer, by "
-        "CNI command.", command, cni_buckets, ARRAY_SIZE(cni_buckets));
-    am->cni_failures = metrics_counter(
-        r, "antrea_agent_cni_request_failures",
-        "Number of CNI requests answered with an error, by CNI command.",
-        command);
-    am->cp_reconnects = metrics_counter(
-        r, "antrea_agent_controlplane_watch_reconnects",
-        "Number of times a watch of the controller's API connected again "
-        "after its first connection, by resource.", resource);
-    am->k8s_reconnects = metrics_counter(
-        r, "antrea_agent_k8s_watch_reconnects",
-        "Number of times a watch of the Kubernetes API was sent again "
-        "after the first one (including the server's routine watch "
-        "timeouts), by resource.", resource);
+    metrics_register_table(r, specs, ARRAY_SIZE(specs));
 
     /* The series a dashboard expects before anything happens. */
     static const char *const commands[] = { "ADD", "DEL", "CHECK" };
-    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-        metric_touch(am->cni_duration, &commands[i]);
-        metric_touch(am->cni_failures, &commands[i]);
-    }
+    metric_touch_each(am->cni_duration, commands, ARRAY_SIZE(commands));
+    metric_touch_each(am->cni_failures, commands, ARRAY_SIZE(commands));
     static const char *const cp_resources[] = {
         "networkpolicies", "addressgroups", "appliedtogroups",
     };
-    for (size_t i = 0; i < ARRAY_SIZE(cp_resources); i++) {
-        metric_touch(am->cp_reconnects, &cp_resources[i]);
-    }
+    metric_touch_each(am->cp_reconnects, cp_resources,
+                      ARRAY_SIZE(cp_resources));
     metric_touch(am->k8s_reconnects, (const char *[]) { "nodes" });
 
     metrics_add_collector(r, collect, am);
-    controlplane_watch_set_reconnect_hook(controlplane_reconnected, am);
-    k8s_reflector_set_rewatch_hook(k8s_rewatched, am);
+    controlplane_watch_set_reconnect_hook(metric_count_event,
+                                          am->cp_reconnects);
+    k8s_reflector_set_rewatch_hook(metric_count_event, am->k8s_reconnects);
     return am;
 }
 

@@ -12,7 +12,8 @@
  * (ignored) and once more when it is complete.  Then the request is
  * routed; if authorisation is pending the connection is suspended, and
  * the auth callback resumes it, after which MHD calls the handler again
- * and the response is queued.  A watch's response is produced by a
+ * and the response is queued (http-auth-request.h: the part of this life
+ * the agent's metrics server shares).  A watch's response is produced by a
  * content reader that copies queued frames out; with nothing queued it
  * suspends the connection, and the next frame (or the keepalive timer,
  * or the end of the watch) resumes it.  MHD's completion callback frees
@@ -42,6 +43,7 @@
 #include "cp-json.h"
 #include "cp-store.h"
 #include "event-loop.h"
+#include "http-auth-request.h"
 #include "http-daemon.h"
 #include "log.h"
 #include "metrics.h"
@@ -67,13 +69,8 @@ enum api_route {
     ROUTE_METRICS,              /* GET API_SERVER_METRICS_PATH */
 };
 
-/* Where a request is in its life. */
-enum api_phase {
-    PHASE_NEW,                  /* headers in, not routed yet */
-    PHASE_AUTHORISING,          /* waiting for api-auth */
-    PHASE_AUTHORISED,           /* api-auth answered */
-    PHASE_RESPONDED,            /* a response is queued */
-};
+/* The realm a 401 names. */
+#define API_SERVER_REALM "antrea-controller"
 
 struct api_server {
     struct event_loop *loop;    /* the loop it runs on (not owned) */
@@ -89,25 +86,20 @@ struct api_server {
     long long keepalive_ms;     /* silence before a keepalive frame */
     long long next_keepalive_scan; /* time_msec() of the next look for
                                       idle watches */
-    char *cert_pem;             /* copies MHD uses */
-    char *key_pem;
-    char *priorities;
     char *version;              /* for controllerinfo, or NULL */
     api_server_span_func *span; /* spans for JSON answers, or NULL */
     void *span_aux;             /* its 'aux' */
     struct metrics *metrics;    /* for /metrics (not owned), or NULL */
     long long started;          /* time_wall_msec() at creation */
-    struct api_request *requests; /* every live request */
+    struct http_auth_request *requests; /* every live request (owners:
+                                           struct api_request) */
     size_t n_watches;           /* requests with a store watch */
 };
 
 /* One request: MHD's per-request context. */
 struct api_request {
+    struct http_auth_request auth; /* its life and check (owner: this) */
     struct api_server *server;  /* owner */
-    struct api_request *prev, *next; /* in server->requests */
-    struct MHD_Connection *conn; /* its connection */
-    enum api_phase phase;       /* see above */
-    bool suspended;             /* we suspended 'conn' */
 
     enum api_route route;       /* what it asks for */
     enum cp_resource resource;  /* for the resource routes */
@@ -115,10 +107,6 @@ struct api_request {
     char *node_name;            /* from fieldSelector=nodeName=..., or
                                    NULL */
     bool json;                  /* Accept asks for application/json */
-
-    struct api_auth_check *check; /* pending authorisation, or NULL */
-    enum api_auth_verdict verdict; /* api-auth's answer */
-    char *auth_message;         /* api-auth's message */
 
     /* A watch. */
     struct cp_watch *watch;     /* the store's watch, or NULL */
@@ -162,30 +150,17 @@ static char *
 start_daemon(struct api_server *server,
              const struct api_server_params *params)
 {
-    unsigned int flags = MHD_ALLOW_SUSPEND_RESUME;
-    struct MHD_OptionItem options[8];
-    size_t n = 0;
-
-    if (server->cert_pem) {
-        flags |= MHD_USE_TLS;
-        options[n++] = (struct MHD_OptionItem) {
-            MHD_OPTION_HTTPS_MEM_CERT, 0, server->cert_pem };
-        options[n++] = (struct MHD_OptionItem) {
-            MHD_OPTION_HTTPS_MEM_KEY, 0, server->key_pem };
-        if (server->priorities) {
-            options[n++] = (struct MHD_OptionItem) {
-                MHD_OPTION_HTTPS_PRIORITIES, 0, server->priorities };
-        }
-    }
-    options[n++] = (struct MHD_OptionItem) {
-        MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) request_completed, server };
-    options[n++] = (struct MHD_OptionItem) {
-        MHD_OPTION_CONNECTION_TIMEOUT, API_SERVER_CONNECTION_TIMEOUT, NULL };
-    options[n++] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
-
+    struct MHD_OptionItem options[] = {
+        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) request_completed, server },
+        { MHD_OPTION_CONNECTION_TIMEOUT, API_SERVER_CONNECTION_TIMEOUT,
+          NULL },
+        { MHD_OPTION_END, 0, NULL },
+    };
     struct http_daemon_params http = {
         .name = "API server", .address = params->address,
-        .port = params->port, .flags = flags, .options = options,
+        .port = params->port, .flags = MHD_ALLOW_SUSPEND_RESUME,
+        .cert_pem = params->cert_pem, .key_pem = params->key_pem,
+        .priorities = params->priorities, .options = options,
         .handler = access_handler, .handler_cls = server,
     };
     char *error;
@@ -199,17 +174,6 @@ api_server_create(struct event_loop *loop, struct cp_store *store,
                   const struct api_server_params *params, char **errorp)
 {
     *errorp = NULL;
-    if (params->cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS)
-        != MHD_YES) {
-        *errorp = xstrdup("API server: this libmicrohttpd has no TLS");
-        return NULL;
-    }
-    if (params->port < 0 || params->port > 65535) {
-        *errorp = xasprintf("API server: port %d is out of range 0 to "
-                            "65535", params->port);
-        return NULL;
-    }
-
     struct api_server *server = xcalloc(1, sizeof *server);
     server->loop = loop;
     server->store = store;
@@ -219,10 +183,6 @@ api_server_create(struct event_loop *loop, struct cp_store *store,
                                : API_SERVER_DEFAULT_WATCH_MAX_BYTES);
     server->keepalive_ms = (params->keepalive_ms > 0 ? params->keepalive_ms
                             : API_SERVER_DEFAULT_KEEPALIVE_MS);
-    server->cert_pem = params->cert_pem ? xstrdup(params->cert_pem) : NULL;
-    server->key_pem = params->key_pem ? xstrdup(params->key_pem) : NULL;
-    server->priorities = (params->priorities
-                          ? xstrdup(params->priorities) : NULL);
     server->version = params->version ? xstrdup(params->version) : NULL;
     server->span = params->span;
     server->span_aux = params->span_aux;
@@ -232,9 +192,6 @@ api_server_create(struct event_loop *loop, struct cp_store *store,
     char *error = start_daemon(server, params);
     if (error) {
         *errorp = error;
-        free(server->cert_pem);
-        free(server->key_pem);
-        free(server->priorities);
         free(server->version);
         free(server);
         return NULL;
@@ -255,33 +212,23 @@ api_server_destroy(struct api_server *server)
         return;
     }
     server->stopping = true;
-    for (struct api_request *r = server->requests; r; r = r->next) {
-        api_auth_check_cancel(r->check);
-        r->check = NULL;
+    for (struct http_auth_request *h = server->requests; h; h = h->next) {
+        struct api_request *r = h->owner;
         if (r->watch) {
             cp_watch_cancel(r->watch);
             r->watch = NULL;
         }
         r->watch_ended = true;
-        if (r->suspended) {
-            r->suspended = false;
-            MHD_resume_connection(r->conn);
-        }
+        http_auth_request_abandon(h);
     }
     /* Let MHD take the resumed connections back, then stop: it closes
      * every connection and calls request_completed for each. */
     http_daemon_run(server->http);
     http_daemon_stop(server->http);
     while (server->requests) {
-        request_free(server->requests);
+        request_free(server->requests->owner);
     }
     event_loop_remove_task(server->loop, server->task);
-    free(server->cert_pem);
-    if (server->key_pem) {
-        memset(server->key_pem, 0, strlen(server->key_pem));
-    }
-    free(server->key_pem);
-    free(server->priorities);
     free(server->version);
     free(server);
 }
@@ -312,18 +259,6 @@ api_server_n_connected_agents(const struct api_server *server)
     return count_connected_agents(server);
 }
 
-/* Resumes 'r''s connection if we suspended it, and makes sure the loop
- * runs MHD again soon. */
-static void
-request_resume(struct api_request *r)
-{
-    if (r->suspended) {
-        r->suspended = false;
-        MHD_resume_connection(r->conn);
-    }
-    event_loop_immediate_wake(r->server->loop);
-}
-
 /* The loop's run step: wakes idle watches that are due a keepalive (the
  * HTTP daemon's own task runs MHD). */
 static void
@@ -333,10 +268,12 @@ server_run(void *server_)
     long long now = time_msec();
 
     if (now >= server->next_keepalive_scan) {
-        for (struct api_request *r = server->requests; r; r = r->next) {
-            if (r->watching && r->suspended
+        for (struct http_auth_request *h = server->requests; h;
+             h = h->next) {
+            struct api_request *r = h->owner;
+            if (r->watching && h->suspended
                 && now - r->last_sent >= server->keepalive_ms) {
-                request_resume(r);
+                http_auth_request_resume(h);
             }
         }
         server->next_keepalive_scan = now + server->keepalive_ms / 2;
@@ -358,22 +295,8 @@ static enum MHD_Result
 respond_bytes(struct api_request *r, unsigned int status,
               const char *content_type, void *data, size_t size)
 {
-    struct MHD_Response *response
-        = MHD_create_response_from_buffer(size, data, MHD_RESPMEM_MUST_FREE);
-    if (!response) {
-        free(data);
-        return MHD_NO;
-    }
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            content_type);
-    if (status == MHD_HTTP_UNAUTHORIZED) {
-        MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                "Bearer realm=\"antrea-controller\"");
-    }
-    enum MHD_Result result = MHD_queue_response(r->conn, status, response);
-    MHD_destroy_response(response);
-    r->phase = PHASE_RESPONDED;
-    return result;
+    return http_auth_request_respond(&r->auth, status, content_type, data,
+                                     size, API_SERVER_REALM);
 }
 
 /* Queues a Kubernetes Status object (JSON) with HTTP 'status', 'reason'
@@ -499,10 +422,10 @@ route_request(struct api_request *r, const char *url, const char *method)
     free(resource);
 
     const char *selector = MHD_lookup_connection_value(
-        r->conn, MHD_GET_ARGUMENT_KIND, "fieldSelector");
+        r->auth.conn, MHD_GET_ARGUMENT_KIND, "fieldSelector");
     char *error = parse_field_selector(selector, &r->node_name);
     const char *watch = MHD_lookup_connection_value(
-        r->conn, MHD_GET_ARGUMENT_KIND, "watch");
+        r->auth.conn, MHD_GET_ARGUMENT_KIND, "watch");
     bool watching = false;
     if (!error && watch) {
         if (!strcmp(watch, "1") || !strcasecmp(watch, "true")) {
@@ -530,23 +453,9 @@ route_request(struct api_request *r, const char *url, const char *method)
         r->route = watching ? ROUTE_WATCH : ROUTE_LIST;
     }
     r->json = !watching && accepts_json(MHD_lookup_connection_value(
-                                            r->conn, MHD_HEADER_KIND,
+                                            r->auth.conn, MHD_HEADER_KIND,
                                             MHD_HTTP_HEADER_ACCEPT));
     return true;
-}
-
-/* api-auth's answer for request 'r_'. */
-static void
-auth_done(enum api_auth_verdict verdict, const char *message, void *r_)
-{
-    struct api_request *r = r_;
-
-    r->check = NULL;
-    r->verdict = verdict;
-    free(r->auth_message);
-    r->auth_message = xstrdup(message);
-    r->phase = PHASE_AUTHORISED;
-    request_resume(r);
 }
 
 /* Starts authorising 'r'.  Returns true if the answer is already in. */
@@ -560,28 +469,7 @@ authorise(struct api_request *r)
         [ROUTE_CONTROLLERINFO] = "get", [ROUTE_METRICS] = "get",
     };
 
-    r->phase = PHASE_AUTHORISING;
-    if (!server->auth || r->route == ROUTE_HEALTHZ) {
-        auth_done(API_AUTH_ALLOWED, "no authorisation needed", r);
-        return true;
-    }
-
-    const char *header = MHD_lookup_connection_value(
-        r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    const char *token = NULL;
-    if (header) {
-        if (strncasecmp(header, "Bearer ", 7)) {
-            auth_done(API_AUTH_UNAUTHENTICATED, "the Authorization header "
-                      "does not hold a bearer token", r);
-            return true;
-        }
-        token = header + 7;
-        while (*token == ' ') {
-            token++;
-        }
-    }
     struct api_auth_request req = {
-        .token = token,
         .verb = verbs[r->route],
         .resource = (r->route == ROUTE_READYZ
                      || r->route == ROUTE_CONTROLLERINFO
@@ -593,8 +481,8 @@ authorise(struct api_request *r)
                  : r->route == ROUTE_METRICS ? API_SERVER_METRICS_PATH
                  : "/readyz"),
     };
-    r->check = api_auth_check(server->auth, &req, auth_done, r);
-    return r->phase == PHASE_AUTHORISED;
+    return http_auth_request_check(&r->auth, (r->route == ROUTE_HEALTHZ
+                                              ? NULL : server->auth), &req);
 }
 
 /* Gives watcher 'r_' one frame from the store. */
@@ -641,7 +529,7 @@ watch_deliver(struct cp_frame *frame, void *r_)
         r->initial_frames++;
         r->initial_bytes += frame->len;
     }
-    request_resume(r);
+    http_auth_request_resume(&r->auth);
     return true;
 }
 
@@ -676,7 +564,7 @@ watch_ended(void *r_)
                          "client fell behind, or the controller is "
                          "stopping): relist");
     }
-    request_resume(r);
+    http_auth_request_resume(&r->auth);
 }
 
 /* Produces the next bytes of the watch response of 'r_'. */
@@ -725,8 +613,7 @@ watch_reader(void *r_, uint64_t pos, char *buf, size_t max)
         r->last_sent = now;
         return n;
     }
-    MHD_suspend_connection(r->conn);
-    r->suspended = true;
+    http_auth_request_suspend(&r->auth);
     return 0;
 }
 
@@ -800,13 +687,16 @@ static size_t
 count_connected_agents(const struct api_server *server)
 {
     size_t n = 0;
-    for (const struct api_request *r = server->requests; r; r = r->next) {
+    for (const struct http_auth_request *h = server->requests; h;
+         h = h->next) {
+        const struct api_request *r = h->owner;
         if (!r->watching || !r->node_name) {
             continue;
         }
         bool seen = false;
-        for (const struct api_request *q = server->requests; q != r;
-             q = q->next) {
+        for (const struct http_auth_request *g = server->requests; g != h;
+             g = g->next) {
+            const struct api_request *q = g->owner;
             if (q->watching && q->node_name
                 && !strcmp(q->node_name, r->node_name)) {
                 seen = true;
@@ -871,19 +761,10 @@ respond(struct api_request *r)
     size_t size;
     uint8_t *data;
 
-    switch (r->verdict) {
-    case API_AUTH_ALLOWED:
-        break;
-    case API_AUTH_UNAUTHENTICATED:
-        return respond_status(r, MHD_HTTP_UNAUTHORIZED, "Unauthorized",
-                              r->auth_message);
-    case API_AUTH_FORBIDDEN:
-        return respond_status(r, MHD_HTTP_FORBIDDEN, "Forbidden",
-                              r->auth_message);
-    case API_AUTH_UNAVAILABLE:
-    default:
-        return respond_status(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-                              "ServiceUnavailable", r->auth_message);
+    const char *reason;
+    unsigned int status = http_auth_request_status(&r->auth, &reason);
+    if (status != MHD_HTTP_OK) {
+        return respond_status(r, status, reason, r->auth.message);
     }
 
     switch (r->route) {
@@ -962,10 +843,10 @@ respond(struct api_request *r)
     }
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
                             API_SERVER_CONTENT_TYPE);
-    enum MHD_Result result = MHD_queue_response(r->conn, MHD_HTTP_OK,
+    enum MHD_Result result = MHD_queue_response(r->auth.conn, MHD_HTTP_OK,
                                                 response);
     MHD_destroy_response(response);
-    r->phase = PHASE_RESPONDED;
+    r->auth.phase = HTTP_AUTH_RESPONDED;
     if (result != MHD_YES) {
         return result;
     }
@@ -1001,13 +882,8 @@ access_handler(void *server_, struct MHD_Connection *conn, const char *url,
     if (!r) {
         r = xcalloc(1, sizeof *r);
         r->server = server;
-        r->conn = conn;
-        r->phase = PHASE_NEW;
-        r->next = server->requests;
-        if (server->requests) {
-            server->requests->prev = r;
-        }
-        server->requests = r;
+        http_auth_request_init(&r->auth, r, &server->requests, server->loop,
+                               conn);
         *con_cls = r;
         return MHD_YES;
     }
@@ -1017,8 +893,8 @@ access_handler(void *server_, struct MHD_Connection *conn, const char *url,
         return MHD_YES;
     }
 
-    switch (r->phase) {
-    case PHASE_NEW:
+    switch (r->auth.phase) {
+    case HTTP_AUTH_NEW:
         if (server->stopping) {
             return respond_status(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                                   "ServiceUnavailable",
@@ -1028,26 +904,22 @@ access_handler(void *server_, struct MHD_Connection *conn, const char *url,
             return MHD_YES;
         }
         if (!authorise(r)) {
-            if (r->phase == PHASE_AUTHORISING) {
-                MHD_suspend_connection(conn);
-                r->suspended = true;
-            }
+            http_auth_request_suspend(&r->auth);
             return MHD_YES;
         }
         return respond(r);
-    case PHASE_AUTHORISING:
+    case HTTP_AUTH_CHECKING:
         if (server->stopping) {
             return respond_status(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                                   "ServiceUnavailable",
                                   "the controller is stopping");
         }
         /* Woken early: wait on. */
-        MHD_suspend_connection(conn);
-        r->suspended = true;
+        http_auth_request_suspend(&r->auth);
         return MHD_YES;
-    case PHASE_AUTHORISED:
+    case HTTP_AUTH_CHECKED:
         return respond(r);
-    case PHASE_RESPONDED:
+    case HTTP_AUTH_RESPONDED:
     default:
         return MHD_YES;
     }
@@ -1059,15 +931,7 @@ request_free(struct api_request *r)
 {
     struct api_server *server = r->server;
 
-    if (r->prev) {
-        r->prev->next = r->next;
-    } else {
-        server->requests = r->next;
-    }
-    if (r->next) {
-        r->next->prev = r->prev;
-    }
-    api_auth_check_cancel(r->check);
+    http_auth_request_destroy(&r->auth);
     cp_watch_cancel(r->watch);
     if (r->watching) {
         server->n_watches--;
@@ -1083,7 +947,6 @@ request_free(struct api_request *r)
     free(r->tail);
     free(r->name);
     free(r->node_name);
-    free(r->auth_message);
     free(r);
 }
 

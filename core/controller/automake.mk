@@ -34,3 +34,9 @@ core_controller_libantrea_cp_api_la_SOURCES += \
 # binaries).
 TESTS += tests/controller/test-controller-metrics.py
 EXTRA_DIST += tests/controller/test-controller-metrics.py
+
+# What the Python tests of tests/controller/ (and tests/agent/test-crd-info.py,
+# tests/antctl/test-antctl.py) share: the controller started against the
+# harness's kube-apiserver, its API over HTTPS, a protobuf reader.
+EXTRA_DIST += tests/controller/controller_harness.py \
+	tests/controller/cp_protobuf.py

@@ -55,14 +55,6 @@ collect(struct metrics *registry, void *cm_)
                cm->server ? api_server_n_watches(cm->server) : 0);
 }
 
-/* The reflector's rewatch hook. */
-static void
-k8s_rewatched(const char *resource, void *cm_)
-{
-    struct controller_metrics *cm = cm_;
-    metric_add(cm->k8s_reconnects, (const char *[]) { resource }, 1);
-}
-
 struct controller_metrics *
 controller_metrics_create(const struct cp_store *store)
 {
@@ -70,40 +62,42 @@ controller_metrics_create(const struct cp_store *store)
     struct controller_metrics *cm = xcalloc(1, sizeof *cm);
     struct metrics *r = metrics_create();
 
-    cm->store = store;
-    cm->registry = r;
-    cm->processed = metrics_counter(
-        r, "antrea_controller_network_policy_processed",
-        "Number of Kubernetes NetworkPolicy events (added, updated, "
-        "deleted) processed.", NULL);
-    cm->policies = metrics_gauge(
-        r, "antrea_controller_network_policy_count",
-        "Number of internal NetworkPolicies the controller serves.", NULL);
-    cm->address_groups = metrics_gauge(
-        r, "antrea_controller_address_group_count",
-        "Number of AddressGroups the controller serves.", NULL);
-    cm->applied_to_groups = metrics_gauge(
-        r, "antrea_controller_applied_to_group_count",
-        "Number of AppliedToGroups the controller serves.", NULL);
-    cm->agents = metrics_gauge(
-        r, "antrea_controller_connected_agents",
-        "Number of Nodes whose agent has a watch open.", NULL);
-    cm->watches = metrics_gauge(
-        r, "antrea_controller_watches",
-        "Number of control-plane watches being served.", NULL);
-    cm->k8s_reconnects = metrics_counter(
-        r, "antrea_controller_k8s_watch_reconnects",
-        "Number of times a watch of the Kubernetes API was sent again "
-        "after the first one (including the server's routine watch "
-        "timeouts), by resource.", resource);
+    const struct metric_spec specs[] = {
+        { &cm->processed, METRIC_COUNTER,
+          "antrea_controller_network_policy_processed",
+          "Number of Kubernetes NetworkPolicy events (added, updated, "
+          "deleted) processed.", NULL, NULL, 0 },
+        { &cm->policies, METRIC_GAUGE,
+          "antrea_controller_network_policy_count",
+          "Number of internal NetworkPolicies the controller serves.",
+          NULL, NULL, 0 },
+        { &cm->address_groups, METRIC_GAUGE,
+          "antrea_controller_address_group_count",
+          "Number of AddressGroups the controller serves.", NULL, NULL, 0 },
+        { &cm->applied_to_groups, METRIC_GAUGE,
+          "antrea_controller_applied_to_group_count",
+          "Number of AppliedToGroups the controller serves.",
+          NULL, NULL, 0 },
+        { &cm->agents, METRIC_GAUGE, "antrea_controller_connected_agents",
+          "Number of Nodes whose agent has a watch open.", NULL, NULL, 0 },
+        { &cm->watches, METRIC_GAUGE, "antrea_controller_watches",
+          "Number of control-plane watches being served.", NULL, NULL, 0 },
+        { &cm->k8s_reconnects, METRIC_COUNTER,
+          "antrea_controller_k8s_watch_reconnects",
+          "Number of times a watch of the Kubernetes API was sent again "
+          "after the first one (including the server's routine watch "
+          "timeouts), by resource.", resource, NULL, 0 },
+    };
     static const char *const resources[] = {
         "namespaces", "pods", "networkpolicies",
     };
-    for (size_t i = 0; i < ARRAY_SIZE(resources); i++) {
-        metric_touch(cm->k8s_reconnects, &resources[i]);
-    }
+
+    cm->store = store;
+    cm->registry = r;
+    metrics_register_table(r, specs, ARRAY_SIZE(specs));
+    metric_touch_each(cm->k8s_reconnects, resources, ARRAY_SIZE(resources));
     metrics_add_collector(r, collect, cm);
-    k8s_reflector_set_rewatch_hook(k8s_rewatched, cm);
+    k8s_reflector_set_rewatch_hook(metric_count_event, cm->k8s_reconnects);
     return cm;
 }
 

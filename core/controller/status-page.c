@@ -217,29 +217,21 @@ static enum MHD_Result
 respond(struct MHD_Connection *conn, unsigned int status,
         const char *content_type, char *data, size_t size)
 {
-    struct MHD_Response *response
-        = MHD_create_response_from_buffer(size, data, MHD_RESPMEM_MUST_FREE);
-    if (!response) {
-        free(data);
-        return MHD_NO;
-    }
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            content_type);
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL,
-                            "no-store");
-    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(response, "X-Frame-Options", "DENY");
-    MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(response, "Content-Security-Policy",
-                            "default-src 'none'; style-src 'unsafe-inline'; "
-                            "frame-ancestors 'none'");
-    if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
-        MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW,
-                                "GET, HEAD");
-    }
-    enum MHD_Result result = MHD_queue_response(conn, status, response);
-    MHD_destroy_response(response);
-    return result;
+    const struct http_header headers[] = {
+        { MHD_HTTP_HEADER_CACHE_CONTROL, "no-store" },
+        { "X-Content-Type-Options", "nosniff" },
+        { "X-Frame-Options", "DENY" },
+        { "Referrer-Policy", "no-referrer" },
+        { "Content-Security-Policy",
+          "default-src 'none'; style-src 'unsafe-inline'; "
+          "frame-ancestors 'none'" },
+        /* Last: for other statuses its NULL name ends the list. */
+        { status == MHD_HTTP_METHOD_NOT_ALLOWED ? MHD_HTTP_HEADER_ALLOW
+                                                : NULL, "GET, HEAD" },
+        { NULL, NULL },
+    };
+    return http_daemon_respond(conn, status, content_type, data, size,
+                               headers);
 }
 
 /* Queues a plain-text answer. */

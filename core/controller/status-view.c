@@ -99,6 +99,90 @@ html_integer(FILE *f, const json_t *obj, const char *key)
     }
 }
 
+/* Writes the strings of array 'values' (NULL: none), HTML-escaped and
+ * separated by 'separator' (markup), each in a <span> of class
+ * 'item_class' unless that is NULL. */
+static void
+html_string_list(FILE *f, const json_t *values, const char *separator,
+                 const char *item_class)
+{
+    size_t i;
+    const json_t *v;
+
+    json_array_foreach (values, i, v) {
+        fputs(i ? separator : "", f);
+        if (item_class) {
+            fprintf(f, "<span class=\"%s\">", item_class);
+        }
+        html_text(f, json_string_value(v));
+        if (item_class) {
+            fputs("</span>", f);
+        }
+    }
+}
+
+/* Writes the start of a section: heading 'title' with its 'n_rows',
+ * table 'id' with the NULL-terminated header cells 'columns', and the
+ * start of its body. */
+static void
+html_table_start(FILE *f, const char *title, const char *id, size_t n_rows,
+                 const char *const *columns)
+{
+    fprintf(f, "<h2>%s (%zu)</h2>\n", title, n_rows);
+    fprintf(f, "<table id=\"%s\">\n<thead><tr>", id);
+    for (size_t i = 0; columns[i]; i++) {
+        fprintf(f, "<th>%s</th>", columns[i]);
+    }
+    fputs("</tr></thead>\n<tbody>\n", f);
+}
+
+/* Writes the end of a section's table of 'n_columns': if it has no rows,
+ * one cell across them all that says 'empty'. */
+static void
+html_table_end(FILE *f, size_t n_rows, size_t n_columns, const char *empty)
+{
+    if (!n_rows) {
+        fprintf(f, "<tr><td colspan=\"%zu\">%s</td></tr>\n", n_columns,
+                empty);
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
+/* Starts a section's row with id "'kind'-'name'" (or "'kind'-'ns'-'name'"
+ * if 'ns' is non-NULL; both escaped) and its first cell, of class
+ * 'class'. */
+static void
+html_row_start(FILE *f, const char *kind, const char *ns, const char *name,
+               const char *class)
+{
+    fprintf(f, "<tr id=\"%s-", kind);
+    if (ns) {
+        html_text(f, ns);
+        fputs("-", f);
+    }
+    html_text(f, name);
+    fprintf(f, "\"><td class=\"%s\">", class);
+}
+
+/* Ends the cell in progress and starts the next, of class 'class'. */
+static void
+html_next_cell(FILE *f, const char *class)
+{
+    fprintf(f, "</td><td class=\"%s\">", class);
+}
+
+/* Ends the controller table's row in progress and starts the next, with
+ * header 'header' and a value cell of class 'class' (NULL: none). */
+static void
+html_next_field(FILE *f, const char *header, const char *class)
+{
+    fprintf(f, "</td></tr>\n<tr><th>%s</th><td", header);
+    if (class) {
+        fprintf(f, " class=\"%s\"", class);
+    }
+    fputs(">", f);
+}
+
 /* Writes a condition status ("True", "False", "Unknown") as a styled
  * word. */
 static void
@@ -202,35 +286,42 @@ html_source(FILE *f, const char *plural, const json_t *source)
 static void
 html_controller(FILE *f, const json_t *c)
 {
+    /* The object counts, one row each. */
+    static const struct {
+        const char *header;     /* the row's header */
+        const char *key;        /* the integer member of 'c' shown */
+    } counts[] = {
+        { "NetworkPolicies", "networkPolicyNum" },
+        { "AddressGroups", "addressGroupNum" },
+        { "AppliedToGroups", "appliedToGroupNum" },
+        { "Connected agents", "connectedAgentNum" },
+    };
+
     fputs("<h2>Controller</h2>\n<table id=\"controller\">\n", f);
     fputs("<tr><th>Name</th><td>", f);
     html_text(f, get_string(c, "name"));
-    fputs("</td></tr>\n<tr><th>Version</th><td>", f);
+    html_next_field(f, "Version", NULL);
     html_text(f, get_string(c, "version"));
-    fputs("</td></tr>\n<tr><th>Healthy</th><td>", f);
+    html_next_field(f, "Healthy", NULL);
     html_status(f, get_string(c, "healthy"));
     if (!json_is_true(json_object_get(c, "reported"))) {
         fputs(" (its own state: no AntreaControllerInfo yet)", f);
     }
-    fputs("</td></tr>\n<tr><th>Last heartbeat</th><td>", f);
+    html_next_field(f, "Last heartbeat", NULL);
     html_heartbeat(f, c);
-    fputs("</td></tr>\n<tr><th>Node</th><td>", f);
+    html_next_field(f, "Node", NULL);
     const char *node = get_string(c, "node");
     if (node) {
         html_text(f, node);
     } else {
         fputs("&ndash;", f);
     }
-    fputs("</td></tr>\n<tr><th>Conditions</th><td>", f);
+    html_next_field(f, "Conditions", NULL);
     html_conditions(f, c);
-    fputs("</td></tr>\n<tr><th>NetworkPolicies</th><td class=\"num\">", f);
-    html_integer(f, c, "networkPolicyNum");
-    fputs("</td></tr>\n<tr><th>AddressGroups</th><td class=\"num\">", f);
-    html_integer(f, c, "addressGroupNum");
-    fputs("</td></tr>\n<tr><th>AppliedToGroups</th><td class=\"num\">", f);
-    html_integer(f, c, "appliedToGroupNum");
-    fputs("</td></tr>\n<tr><th>Connected agents</th><td class=\"num\">", f);
-    html_integer(f, c, "connectedAgentNum");
+    for (size_t i = 0; i < ARRAY_SIZE(counts); i++) {
+        html_next_field(f, counts[i].header, "num");
+        html_integer(f, c, counts[i].key);
+    }
     fputs("</td></tr>\n</table>\n", f);
 }
 
@@ -257,102 +348,79 @@ html_flows(FILE *f, const json_t *a)
 static void
 html_agents(FILE *f, const json_t *agents)
 {
+    static const char *const columns[] = {
+        "Node", "Healthy", "Last heartbeat", "Version", "Pods", "Flows",
+        "NetworkPolicies", "Subnets", "Conditions not True", NULL,
+    };
     size_t i;
     const json_t *a;
 
-    fprintf(f, "<h2>Agents (%zu)</h2>\n", json_array_size(agents));
-    fputs("<table id=\"agents\">\n<thead><tr><th>Node</th><th>Healthy</th>"
-          "<th>Last heartbeat</th><th>Version</th><th>Pods</th>"
-          "<th>Flows</th><th>NetworkPolicies</th><th>Subnets</th>"
-          "<th>Conditions not True</th></tr></thead>\n<tbody>\n", f);
+    html_table_start(f, "Agents", "agents", json_array_size(agents),
+                     columns);
     json_array_foreach (agents, i, a) {
         const char *node = get_string(a, "node");
-        fputs("<tr id=\"agent-", f);
+        html_row_start(f, "agent", NULL, node, "node");
         html_text(f, node);
-        fputs("\"><td class=\"node\">", f);
-        html_text(f, node);
-        fputs("</td><td class=\"healthy\">", f);
+        html_next_cell(f, "healthy");
         html_status(f, get_string(a, "healthy"));
-        fputs("</td><td class=\"heartbeat\">", f);
+        html_next_cell(f, "heartbeat");
         html_heartbeat(f, a);
-        fputs("</td><td class=\"version\">", f);
+        html_next_cell(f, "version");
         html_text(f, get_string(a, "version"));
-        fputs("</td><td class=\"num pods\">", f);
+        html_next_cell(f, "num pods");
         html_integer(f, a, "localPodNum");
-        fputs("</td><td class=\"num flows\">", f);
+        html_next_cell(f, "num flows");
         html_flows(f, a);
-        fputs("</td><td class=\"num policies\">", f);
+        html_next_cell(f, "num policies");
         html_integer(f, a, "networkPolicyNum");
-        fputs("</td><td class=\"subnets\">", f);
-        size_t j;
-        const json_t *subnet;
-        json_array_foreach (json_object_get(a, "nodeSubnets"), j, subnet) {
-            fputs(j ? ", " : "", f);
-            html_text(f, json_string_value(subnet));
-        }
-        fputs("</td><td class=\"conditions\">", f);
+        html_next_cell(f, "subnets");
+        html_string_list(f, json_object_get(a, "nodeSubnets"), ", ", NULL);
+        html_next_cell(f, "conditions");
         html_conditions(f, a);
         fputs("</td></tr>\n", f);
     }
-    if (!json_array_size(agents)) {
-        fputs("<tr><td colspan=\"9\">No agent has reported.</td></tr>\n", f);
-    }
-    fputs("</tbody>\n</table>\n", f);
+    html_table_end(f, json_array_size(agents), ARRAY_SIZE(columns) - 1,
+                   "No agent has reported.");
 }
 
 /* Writes the policies' section. */
 static void
 html_policies(FILE *f, const json_t *policies)
 {
+    static const char *const columns[] = {
+        "Namespace", "Name", "Rules (ingress / egress)", "AppliedToGroups",
+        "Span (Nodes)", "Internal name", NULL,
+    };
     size_t i;
     const json_t *p;
 
-    fprintf(f, "<h2>NetworkPolicies (%zu)</h2>\n",
-            json_array_size(policies));
-    fputs("<table id=\"policies\">\n<thead><tr><th>Namespace</th>"
-          "<th>Name</th><th>Rules (ingress / egress)</th>"
-          "<th>AppliedToGroups</th><th>Span (Nodes)</th>"
-          "<th>Internal name</th></tr></thead>\n<tbody>\n", f);
+    html_table_start(f, "NetworkPolicies", "policies",
+                     json_array_size(policies), columns);
     json_array_foreach (policies, i, p) {
         const char *ns = get_string(p, "namespace");
         const char *name = get_string(p, "policyName");
-        fputs("<tr id=\"policy-", f);
+        html_row_start(f, "policy", ns, name, "namespace");
         html_text(f, ns);
-        fputs("-", f);
+        html_next_cell(f, "name");
         html_text(f, name);
-        fputs("\"><td class=\"namespace\">", f);
-        html_text(f, ns);
-        fputs("</td><td class=\"name\">", f);
-        html_text(f, name);
-        fputs("</td><td class=\"num rules\">", f);
+        html_next_cell(f, "num rules");
         html_integer(f, p, "ingressRules");
         fputs(" / ", f);
         html_integer(f, p, "egressRules");
-        fputs("</td><td class=\"groups\">", f);
-        size_t j;
-        const json_t *v;
-        json_array_foreach (json_object_get(p, "appliedToGroups"), j, v) {
-            fputs(j ? "<br>" : "", f);
-            html_text(f, json_string_value(v));
-        }
-        fputs("</td><td class=\"span\">", f);
+        html_next_cell(f, "groups");
+        html_string_list(f, json_object_get(p, "appliedToGroups"), "<br>",
+                         NULL);
+        html_next_cell(f, "span");
         const json_t *span = json_object_get(p, "span");
         fprintf(f, "<span class=\"span-size\">%zu</span>: ",
                 json_array_size(span));
-        json_array_foreach (span, j, v) {
-            fputs(j ? ", " : "", f);
-            fputs("<span class=\"span-node\">", f);
-            html_text(f, json_string_value(v));
-            fputs("</span>", f);
-        }
-        fputs("</td><td class=\"internal\">", f);
+        html_string_list(f, span, ", ", "span-node");
+        html_next_cell(f, "internal");
         html_text(f, get_string(p, "name"));
         fputs("</td></tr>\n", f);
     }
-    if (!json_array_size(policies)) {
-        fputs("<tr><td colspan=\"6\">No NetworkPolicy.</td></tr>\n", f);
-    }
-    fputs("</tbody>\n</table>\n", f);
+    html_table_end(f, json_array_size(policies), ARRAY_SIZE(columns) - 1,
+                   "No NetworkPolicy.");
 }
 
 /* Renders 'model' as the page (status-view.h). */
@@ -400,15 +468,9 @@ status_view_html(const json_t *model, int refresh_seconds, size_t *lenp)
 
     const json_t *problems = json_object_get(health, "problems");
     if (json_array_size(problems)) {
-        size_t i;
-        const json_t *problem;
-        fputs("<ul id=\"problems\">\n", f);
-        json_array_foreach (problems, i, problem) {
-            fputs("<li>", f);
-            html_text(f, json_string_value(problem));
-            fputs("</li>\n", f);
-        }
-        fputs("</ul>\n", f);
+        fputs("<ul id=\"problems\">\n<li>", f);
+        html_string_list(f, problems, "</li>\n<li>", NULL);
+        fputs("</li>\n</ul>\n", f);
     }
 
     const json_t *sources = json_object_get(model, "sources");

@@ -246,14 +246,25 @@ access_key(const struct api_auth_check *check)
                      check->path ? check->path : "");
 }
 
-/* Ends 'check' with 'verdict': unlinks it, calls back, frees it. */
+/* Puts 'check' into its owner's list of pending checks. */
 static void
-check_finish(struct api_auth_check *check, enum api_auth_verdict verdict,
-             const char *message)
+check_link(struct api_auth_check *check)
 {
     struct api_auth *auth = check->auth;
-    api_auth_func *cb = check->cb;
-    void *aux = check->aux;
+
+    check->next = auth->checks;
+    if (auth->checks) {
+        auth->checks->prev = check;
+    }
+    auth->checks = check;
+}
+
+/* Takes 'check' out of its owner's list (if it is in it) and frees it,
+ * without a callback. */
+static void
+check_free(struct api_auth_check *check)
+{
+    struct api_auth *auth = check->auth;
 
     if (check->prev || check->next || auth->checks == check) {
         if (check->prev) {
@@ -272,6 +283,17 @@ check_finish(struct api_auth_check *check, enum api_auth_verdict verdict,
     free(check->name);
     free(check->path);
     free(check);
+}
+
+/* Ends 'check' with 'verdict': unlinks it, frees it, calls back. */
+static void
+check_finish(struct api_auth_check *check, enum api_auth_verdict verdict,
+             const char *message)
+{
+    api_auth_func *cb = check->cb;
+    void *aux = check->aux;
+
+    check_free(check);
     cb(verdict, message, aux);
 }
 
@@ -292,8 +314,91 @@ review_failure(const char *what, const struct k8s_response *resp)
                      message ? message : "");
 }
 
-static void access_review_done(struct k8s_request *,
-                               const struct k8s_response *, void *check_);
+/* Goes on with a check once the review it waited for answered with
+ * 'status' (an object). */
+typedef void review_answer_func(struct api_auth_check *, json_t *status);
+static review_answer_func token_review_answered;
+static review_answer_func access_review_answered;
+
+/* The reviews a check posts, by the state of waiting for their answer. */
+static const struct review_kind {
+    const char *kind;           /* the object's kind */
+    const char *api_version;    /* its API group and version */
+    const char *path;           /* where it is POSTed */
+    review_answer_func *answered; /* goes on with its status */
+} review_kinds[] = {
+    [CHECK_TOKEN_REVIEW] = {
+        "TokenReview", "authentication.k8s.io/v1",
+        "/apis/authentication.k8s.io/v1/tokenreviews",
+        token_review_answered,
+    },
+    [CHECK_ACCESS_REVIEW] = {
+        "SubjectAccessReview", "authorization.k8s.io/v1",
+        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        access_review_answered,
+    },
+};
+
+static k8s_response_func review_done;
+
+/* Posts the review 'state' waits for, with 'spec' (a reference the call
+ * takes), and makes 'check' wait for it.  Returns true if the check
+ * finished instead (the request could not be made). */
+static bool
+post_review(struct api_auth_check *check, enum check_state state,
+            json_t *spec)
+{
+    const struct review_kind *review = &review_kinds[state];
+    struct api_auth *auth = check->auth;
+    json_t *body = json_pack("{s:s, s:s, s:o}",
+                             "apiVersion", review->api_version,
+                             "kind", review->kind, "spec", spec);
+    struct k8s_request_args args = {
+        .method = "POST",
+        .path = review->path,
+        .body = body,
+        .timeout_ms = 10000,
+        .on_done = review_done,
+        .aux = check,
+    };
+    check->state = state;
+    auth->n_reviews++;
+    check->request = k8s_client_request(auth->client, &args);
+    json_decref(body);
+    if (!check->request) {
+        char *message = xasprintf("%s: the request could not be made",
+                                  review->kind);
+        check_finish(check, API_AUTH_UNAVAILABLE, message);
+        free(message);
+        return true;
+    }
+    return false;
+}
+
+/* Handles the answer 'resp' to the review 'check_' waited for: goes on
+ * with its status, or, if there is none (the kube-apiserver could not be
+ * reached, or failed), finishes the check as unavailable. */
+static void
+review_done(struct k8s_request *request, const struct k8s_response *resp,
+            void *check_)
+{
+    struct api_auth_check *check = check_;
+    const struct review_kind *review = &review_kinds[check->state];
+
+    (void) request;
+    check->request = NULL;
+    json_t *status = resp->body ? json_object_get(resp->body, "status")
+                                : NULL;
+    if (resp->error || resp->status < 200 || resp->status >= 300
+        || !json_is_object(status)) {
+        char *message = review_failure(review->kind, resp);
+        LOG_WARN("%s", message);
+        check_finish(check, API_AUTH_UNAVAILABLE, message);
+        free(message);
+        return;
+    }
+    review->answered(check, status);
+}
 
 /* Goes on with 'check' once its token is known to name 'user': answers
  * from the access cache or sends a SubjectAccessReview.  Returns true if
@@ -340,49 +445,14 @@ check_access(struct api_auth_check *check, json_t *user)
                             json_pack("{s:s, s:s}", "verb", check->verb,
                                       "path", check->path));
     }
-    json_t *body = json_pack("{s:s, s:s, s:o}",
-                             "apiVersion", "authorization.k8s.io/v1",
-                             "kind", "SubjectAccessReview", "spec", spec);
-    struct k8s_request_args args = {
-        .method = "POST",
-        .path = "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-        .body = body,
-        .timeout_ms = 10000,
-        .on_done = access_review_done,
-        .aux = check,
-    };
-    check->state = CHECK_ACCESS_REVIEW;
-    auth->n_reviews++;
-    check->request = k8s_client_request(auth->client, &args);
-    json_decref(body);
-    if (!check->request) {
-        check_finish(check, API_AUTH_UNAVAILABLE,
-                     "SubjectAccessReview: the request could not be made");
-        return true;
-    }
-    return false;
+    return post_review(check, CHECK_ACCESS_REVIEW, spec);
 }
 
-/* Handles the answer to 'check_''s SubjectAccessReview. */
+/* Finishes 'check' with the 'status' of its SubjectAccessReview. */
 static void
-access_review_done(struct k8s_request *request,
-                   const struct k8s_response *resp, void *check_)
+access_review_answered(struct api_auth_check *check, json_t *status)
 {
-    struct api_auth_check *check = check_;
     struct api_auth *auth = check->auth;
-
-    check->request = NULL;
-    json_t *status = resp->body ? json_object_get(resp->body, "status")
-                                : NULL;
-    if (resp->error || resp->status < 200 || resp->status >= 300
-        || !json_is_object(status)) {
-        char *message = review_failure("SubjectAccessReview", resp);
-        LOG_WARN("%s", message);
-        check_finish(check, API_AUTH_UNAVAILABLE, message);
-        free(message);
-        return;
-    }
-
     bool allowed = json_is_true(json_object_get(status, "allowed"));
     const char *reason = json_string_value(json_object_get(status,
                                                            "reason"));
@@ -411,26 +481,11 @@ access_review_done(struct k8s_request *request,
     free(message);
 }
 
-/* Handles the answer to 'check_''s TokenReview. */
+/* Goes on with 'check' after the 'status' of its TokenReview. */
 static void
-token_review_done(struct k8s_request *request,
-                  const struct k8s_response *resp, void *check_)
+token_review_answered(struct api_auth_check *check, json_t *status)
 {
-    struct api_auth_check *check = check_;
     struct api_auth *auth = check->auth;
-
-    check->request = NULL;
-    json_t *status = resp->body ? json_object_get(resp->body, "status")
-                                : NULL;
-    if (resp->error || resp->status < 200 || resp->status >= 300
-        || !json_is_object(status)) {
-        char *message = review_failure("TokenReview", resp);
-        LOG_WARN("%s", message);
-        check_finish(check, API_AUTH_UNAVAILABLE, message);
-        free(message);
-        return;
-    }
-
     json_t *user = json_object_get(status, "user");
     if (json_is_true(json_object_get(status, "authenticated"))
         && json_is_object(user)) {
@@ -479,44 +534,16 @@ api_auth_check(struct api_auth *auth, const struct api_auth_request *req,
         json_t *user = json_incref(e->user);
         bool done;
         /* Linked first: check_access may leave it pending. */
-        check->next = auth->checks;
-        if (auth->checks) {
-            auth->checks->prev = check;
-        }
-        auth->checks = check;
+        check_link(check);
         done = check_access(check, user);
         json_decref(user);
         return done ? NULL : check;
     }
 
-    check->next = auth->checks;
-    if (auth->checks) {
-        auth->checks->prev = check;
-    }
-    auth->checks = check;
-
-    json_t *body = json_pack("{s:s, s:s, s:{s:s}}",
-                             "apiVersion", "authentication.k8s.io/v1",
-                             "kind", "TokenReview",
-                             "spec", "token", req->token);
-    struct k8s_request_args args = {
-        .method = "POST",
-        .path = "/apis/authentication.k8s.io/v1/tokenreviews",
-        .body = body,
-        .timeout_ms = 10000,
-        .on_done = token_review_done,
-        .aux = check,
-    };
-    check->state = CHECK_TOKEN_REVIEW;
-    auth->n_reviews++;
-    check->request = k8s_client_request(auth->client, &args);
-    json_decref(body);
-    if (!check->request) {
-        check_finish(check, API_AUTH_UNAVAILABLE,
-                     "TokenReview: the request could not be made");
-        return NULL;
-    }
-    return check;
+    check_link(check);
+    bool done = post_review(check, CHECK_TOKEN_REVIEW,
+                            json_pack("{s:s}", "token", req->token));
+    return done ? NULL : check;
 }
 
 void
@@ -525,21 +552,6 @@ api_auth_check_cancel(struct api_auth_check *check)
     if (!check) {
         return;
     }
-    struct api_auth *auth = check->auth;
     k8s_request_cancel(check->request);
-    if (check->prev) {
-        check->prev->next = check->next;
-    } else {
-        auth->checks = check->next;
-    }
-    if (check->next) {
-        check->next->prev = check->prev;
-    }
-    free(check->token);
-    free(check->token_key);
-    free(check->verb);
-    free(check->resource);
-    free(check->name);
-    free(check->path);
-    free(check);
+    check_free(check);
 }

@@ -32,14 +32,16 @@ HTTP_DAEMON_LIBS = core/lib/libantrea-http.la
 # Delegated authentication and authorisation of HTTPS API requests
 # (api-auth: TokenReview and SubjectAccessReview through the Kubernetes
 # client), their TLS (api-tls: self-signed or file certificates, GnuTLS
-# priorities), and the agent's HTTPS /metrics server built on them and on
-# http-daemon (metrics-server).  Shared by the controller's API server and
+# priorities), the life of a request they check (http-auth-request), and
+# the agent's HTTPS /metrics server built on them and on http-daemon
+# (metrics-server).  Shared by the controller's API server and
 # the agent; programs link $(API_AUTH_LIBS) before $(HTTP_DAEMON_LIBS),
 # $(K8S_LIBS) and $(CORE_LIBS).
 noinst_LTLIBRARIES += core/lib/libantrea-api-auth.la
 core_lib_libantrea_api_auth_la_SOURCES = \
 	core/lib/api-auth.c core/lib/api-auth.h \
 	core/lib/api-tls.c core/lib/api-tls.h \
+	core/lib/http-auth-request.c core/lib/http-auth-request.h \
 	core/lib/metrics-server.c core/lib/metrics-server.h
 core_lib_libantrea_api_auth_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS)

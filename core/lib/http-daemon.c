@@ -38,6 +38,10 @@ struct http_daemon {
     struct MHD_Daemon *mhd;     /* libmicrohttpd */
     int epoll_fd;               /* MHD's epoll fd, to wait on */
     int port;                   /* the TCP port listened on, or 0 */
+    char *cert_pem;             /* HTTPS certificate (MHD reads it while
+                                   it runs), or NULL */
+    char *key_pem;              /* its key, wiped when freed */
+    char *priorities;           /* GnuTLS priorities, or NULL */
 };
 
 /* Logs libmicrohttpd's messages through our log, naming the server. */
@@ -75,7 +79,7 @@ start_mhd(struct http_daemon *d, const struct http_daemon_params *params,
         { MHD_OPTION_END, 0, NULL },
     };
     unsigned int flags = params->flags | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    struct MHD_OptionItem options[4];
+    struct MHD_OptionItem options[7];
     size_t n = 0;
     struct sockaddr_in sin;
     struct sockaddr_in6 sin6;
@@ -111,6 +115,17 @@ start_mhd(struct http_daemon *d, const struct http_daemon_params *params,
     if (params->listen_fd <= 0) {
         options[n++] = (struct MHD_OptionItem) {
             MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL };
+    }
+    if (d->cert_pem) {
+        flags |= MHD_USE_TLS;
+        options[n++] = (struct MHD_OptionItem) {
+            MHD_OPTION_HTTPS_MEM_CERT, 0, d->cert_pem };
+        options[n++] = (struct MHD_OptionItem) {
+            MHD_OPTION_HTTPS_MEM_KEY, 0, d->key_pem };
+        if (d->priorities) {
+            options[n++] = (struct MHD_OptionItem) {
+                MHD_OPTION_HTTPS_PRIORITIES, 0, d->priorities };
+        }
     }
     options[n++] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
 
@@ -164,6 +179,21 @@ http_daemon_task_wait(void *d_)
     }
 }
 
+/* Frees 'd' (whose MHD daemon is stopped or never started), wiping the
+ * key. */
+static void
+http_daemon_free(struct http_daemon *d)
+{
+    if (d->key_pem) {
+        memset(d->key_pem, 0, strlen(d->key_pem));
+    }
+    free(d->key_pem);
+    free(d->cert_pem);
+    free(d->priorities);
+    free(d->name);
+    free(d);
+}
+
 /* Starts a daemon on 'loop' per 'params' (http-daemon.h). */
 struct http_daemon *
 http_daemon_start(struct event_loop *loop,
@@ -182,7 +212,7 @@ http_daemon_start(struct event_loop *loop,
                             params->port);
         return NULL;
     }
-    if ((params->flags & MHD_USE_TLS)
+    if ((params->cert_pem || (params->flags & MHD_USE_TLS))
         && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
         *errorp = xasprintf("%s: this libmicrohttpd has no TLS", name);
         return NULL;
@@ -191,6 +221,11 @@ http_daemon_start(struct event_loop *loop,
     struct http_daemon *d = xcalloc(1, sizeof *d);
     d->name = xstrdup(name);
     d->loop = loop;
+    d->cert_pem = params->cert_pem ? xstrdup(params->cert_pem) : NULL;
+    d->key_pem = (params->cert_pem && params->key_pem
+                  ? xstrdup(params->key_pem) : NULL);
+    d->priorities = (params->cert_pem && params->priorities
+                     ? xstrdup(params->priorities) : NULL);
 
     char *error = start_mhd(d, params, true);
     if (error && params->listen_fd <= 0
@@ -206,8 +241,7 @@ http_daemon_start(struct event_loop *loop,
     }
     if (error) {
         *errorp = error;
-        free(d->name);
-        free(d);
+        http_daemon_free(d);
         return NULL;
     }
 
@@ -232,8 +266,7 @@ http_daemon_stop(struct http_daemon *d)
     if (d) {
         MHD_stop_daemon(d->mhd);
         event_loop_remove_task(d->loop, d->task);
-        free(d->name);
-        free(d);
+        http_daemon_free(d);
     }
 }
 
@@ -256,4 +289,26 @@ int
 http_daemon_port(const struct http_daemon *d)
 {
     return d->port;
+}
+
+/* Queues an in-memory answer on 'conn' (http-daemon.h). */
+enum MHD_Result
+http_daemon_respond(struct MHD_Connection *conn, unsigned int status,
+                    const char *content_type, void *data, size_t size,
+                    const struct http_header *headers)
+{
+    struct MHD_Response *response
+        = MHD_create_response_from_buffer(size, data, MHD_RESPMEM_MUST_FREE);
+    if (!response) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            content_type);
+    for (const struct http_header *h = headers; h && h->name; h++) {
+        MHD_add_response_header(response, h->name, h->value);
+    }
+    enum MHD_Result result = MHD_queue_response(conn, status, response);
+    MHD_destroy_response(response);
+    return result;
 }

@@ -13,8 +13,12 @@
  * (dual stack, falling back to IPv4 where there is no IPv6), or a socket
  * the caller already listens on (a unix socket).
  *
+ * With a certificate it serves HTTPS (GnuTLS through MHD).  Responses
+ * with a body in memory go through http_daemon_respond(), the one place
+ * that builds and queues them for every server.
+ *
  * Ownership: the daemon borrows the loop, which must outlive it; it
- * copies the parameters it keeps.
+ * copies the parameters it keeps (the key is wiped when it stops).
  */
 
 #ifndef HTTP_DAEMON_H
@@ -35,13 +39,24 @@ struct http_daemon_params {
     int listen_fd;              /* if > 0, serve this listening socket
                                    instead of 'address' and 'port' (MHD
                                    closes it when stopped) */
-    unsigned int flags;         /* MHD_USE_* flags besides MHD_USE_EPOLL
-                                   and MHD_USE_ERROR_LOG, e.g. MHD_USE_TLS,
+    unsigned int flags;         /* MHD_USE_* flags besides MHD_USE_EPOLL,
+                                   MHD_USE_ERROR_LOG and MHD_USE_TLS, e.g.
                                    MHD_ALLOW_SUSPEND_RESUME */
+    const char *cert_pem;       /* if not NULL, serve HTTPS with this
+                                   certificate (PEM) ... */
+    const char *key_pem;        /* ... and its key (PEM) */
+    const char *priorities;     /* GnuTLS priorities for HTTPS, or NULL
+                                   for GnuTLS's defaults */
     const struct MHD_OptionItem *options; /* more MHD options, ended by
                                              MHD_OPTION_END; or NULL */
     MHD_AccessHandlerCallback handler; /* answers requests */
     void *handler_cls;          /* its first argument */
+};
+
+/* A header of a response. */
+struct http_header {
+    const char *name;           /* e.g. "Cache-Control"; NULL ends a list */
+    const char *value;          /* its value */
 };
 
 /* Starts a daemon per 'params' and adds its task to 'loop': it listens
@@ -66,5 +81,14 @@ struct MHD_Daemon *http_daemon_mhd(const struct http_daemon *);
 
 /* The TCP port listened on (0 for a caller's socket that is not TCP). */
 int http_daemon_port(const struct http_daemon *);
+
+/* Queues on 'conn' the answer 'status' with 'size' bytes 'data' (malloc'd;
+ * MHD frees it, or this does if it cannot), of 'content_type', plus the
+ * 'headers' (ended by a NULL name; or NULL).  Returns MHD's result. */
+enum MHD_Result http_daemon_respond(struct MHD_Connection *,
+                                    unsigned int status,
+                                    const char *content_type,
+                                    void *data, size_t size,
+                                    const struct http_header *headers);
 
 #endif /* http-daemon.h */

@@ -2,14 +2,14 @@
  * Copyright (c) 2026 The antrea-c authors.
  * SPDX-License-Identifier: Apache-2.0
  *
- * The HTTPS /metrics server (metrics-server.h).  A request's life, as in
- * the controller's API server: MHD calls the access handler when the
- * headers are in (we allocate the request), then once the (ignored) body
- * is in; the request is routed and, for /metrics, checked by api-auth.
- * If the check waits for the kube-apiserver the connection is suspended
- * and the check's callback resumes it; MHD then calls the handler again
- * and the answer is queued.  The completion callback frees the request,
- * cancelling a pending check.
+ * The HTTPS /metrics server (metrics-server.h).  A request's life is
+ * http-auth-request.h's, as in the controller's API server: MHD calls
+ * the access handler when the headers are in (we allocate the request),
+ * then once the (ignored) body is in; the request is routed and, for
+ * /metrics, checked by api-auth.  If the check waits for the
+ * kube-apiserver the connection is suspended and the answer resumes it;
+ * MHD then calls the handler again and the answer is queued.  The
+ * completion callback frees the request, cancelling a pending check.
  */
 
 #include <config.h>
@@ -21,10 +21,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "api-auth.h"
 #include "event-loop.h"
+#include "http-auth-request.h"
 #include "http-daemon.h"
 #include "log.h"
 #include "metrics.h"
@@ -35,61 +35,31 @@ LOG_DEFINE_THIS_MODULE(metrics_server);
 /* Seconds of inactivity after which MHD closes a connection. */
 #define METRICS_SERVER_CONNECTION_TIMEOUT 60
 
+/* The realm a 401 names. */
+#define METRICS_SERVER_REALM "antrea"
+
 struct metrics_server {
     struct event_loop *loop;    /* the loop (not owned) */
     struct http_daemon *http;   /* libmicrohttpd on 'loop' */
     struct api_auth *auth;      /* checks requests (not owned), or NULL */
     struct metrics *metrics;    /* what is served (not owned), or NULL */
-    char *cert_pem;             /* certificate (MHD reads it while it
-                                   runs), or NULL */
-    char *key_pem;              /* its key, wiped when freed */
-    char *priorities;           /* GnuTLS priorities, or NULL */
-    struct metrics_request *requests; /* live requests */
+    struct http_auth_request *requests; /* live requests */
     bool stopping;              /* being destroyed */
-};
-
-/* Where a request is in its life. */
-enum metrics_phase {
-    PHASE_NEW,                  /* headers in, not checked yet */
-    PHASE_AUTHORISING,          /* waiting for api-auth */
-    PHASE_AUTHORISED,           /* api-auth answered */
-    PHASE_RESPONDED,            /* a response is queued */
 };
 
 /* One request. */
 struct metrics_request {
+    struct http_auth_request auth; /* its check (owner: this) */
     struct metrics_server *server; /* owner */
-    struct metrics_request *prev, *next; /* in server->requests */
-    struct MHD_Connection *conn; /* its connection */
-    enum metrics_phase phase;   /* see above */
-    bool suspended;             /* we suspended 'conn' */
-    struct api_auth_check *check; /* pending check, or NULL */
-    enum api_auth_verdict verdict; /* api-auth's answer */
-    char *message;              /* api-auth's message */
 };
 
-/* Queues 'text' (copied) with 'status' and 'content_type'. */
+/* Queues 'text' (malloc'd) with 'status' and 'content_type'. */
 static enum MHD_Result
 respond(struct metrics_request *r, unsigned int status,
         const char *content_type, char *text)
 {
-    size_t size = strlen(text);
-    struct MHD_Response *response
-        = MHD_create_response_from_buffer(size, text, MHD_RESPMEM_MUST_FREE);
-    if (!response) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            content_type);
-    if (status == MHD_HTTP_UNAUTHORIZED) {
-        MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                "Bearer realm=\"antrea\"");
-    }
-    enum MHD_Result result = MHD_queue_response(r->conn, status, response);
-    MHD_destroy_response(response);
-    r->phase = PHASE_RESPONDED;
-    return result;
+    return http_auth_request_respond(&r->auth, status, content_type, text,
+                                     strlen(text), METRICS_SERVER_REALM);
 }
 
 /* Queues a plain-text error: the status line's reason is in 'message'. */
@@ -102,73 +72,26 @@ respond_error(struct metrics_request *r, unsigned int status,
                    xasprintf("%s\n", message));
 }
 
-/* api-auth's answer for 'r_'. */
-static void
-auth_done(enum api_auth_verdict verdict, const char *message, void *r_)
-{
-    struct metrics_request *r = r_;
-
-    r->check = NULL;
-    r->verdict = verdict;
-    free(r->message);
-    r->message = xstrdup(message);
-    r->phase = PHASE_AUTHORISED;
-    if (r->suspended) {
-        r->suspended = false;
-        MHD_resume_connection(r->conn);
-    }
-    event_loop_immediate_wake(r->server->loop);
-}
-
 /* Starts checking 'r' (a /metrics request).  Returns true if the answer
  * is in already. */
 static bool
 authorise(struct metrics_request *r)
 {
-    struct metrics_server *server = r->server;
-
-    r->phase = PHASE_AUTHORISING;
-    if (!server->auth) {
-        auth_done(API_AUTH_ALLOWED, "no authorisation configured", r);
-        return true;
-    }
-    const char *header = MHD_lookup_connection_value(
-        r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    const char *token = NULL;
-    if (header) {
-        if (strncasecmp(header, "Bearer ", 7)) {
-            auth_done(API_AUTH_UNAUTHENTICATED, "the Authorization header "
-                      "does not hold a bearer token", r);
-            return true;
-        }
-        token = header + 7;
-        while (*token == ' ') {
-            token++;
-        }
-    }
     struct api_auth_request req = {
-        .token = token,
         .verb = "get",
         .path = METRICS_SERVER_PATH,
     };
-    r->check = api_auth_check(server->auth, &req, auth_done, r);
-    return r->phase == PHASE_AUTHORISED;
+    return http_auth_request_check(&r->auth, r->server->auth, &req);
 }
 
 /* Queues the answer to the checked /metrics request 'r'. */
 static enum MHD_Result
 respond_metrics(struct metrics_request *r)
 {
-    switch (r->verdict) {
-    case API_AUTH_ALLOWED:
-        break;
-    case API_AUTH_UNAUTHENTICATED:
-        return respond_error(r, MHD_HTTP_UNAUTHORIZED, r->message);
-    case API_AUTH_FORBIDDEN:
-        return respond_error(r, MHD_HTTP_FORBIDDEN, r->message);
-    case API_AUTH_UNAVAILABLE:
-    default:
-        return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, r->message);
+    const char *reason;
+    unsigned int status = http_auth_request_status(&r->auth, &reason);
+    if (status != MHD_HTTP_OK) {
+        return respond_error(r, status, r->auth.message);
     }
     return respond(r, MHD_HTTP_OK, METRICS_CONTENT_TYPE,
                    metrics_format(r->server->metrics));
@@ -189,12 +112,8 @@ access_handler(void *server_, struct MHD_Connection *conn, const char *url,
     if (!r) {
         r = xcalloc(1, sizeof *r);
         r->server = server;
-        r->conn = conn;
-        r->next = server->requests;
-        if (server->requests) {
-            server->requests->prev = r;
-        }
-        server->requests = r;
+        http_auth_request_init(&r->auth, r, &server->requests, server->loop,
+                               conn);
         *con_cls = r;
         return MHD_YES;
     }
@@ -203,8 +122,8 @@ access_handler(void *server_, struct MHD_Connection *conn, const char *url,
         return MHD_YES;
     }
 
-    switch (r->phase) {
-    case PHASE_NEW:
+    switch (r->auth.phase) {
+    case HTTP_AUTH_NEW:
         if (strcmp(method, MHD_HTTP_METHOD_GET)
             && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
             char *message = xasprintf("method %s is not allowed: only GET",
@@ -231,22 +150,20 @@ access_handler(void *server_, struct MHD_Connection *conn, const char *url,
             return result;
         }
         if (!authorise(r)) {
-            MHD_suspend_connection(conn);
-            r->suspended = true;
+            http_auth_request_suspend(&r->auth);
             return MHD_YES;
         }
         return respond_metrics(r);
-    case PHASE_AUTHORISING:
+    case HTTP_AUTH_CHECKING:
         if (server->stopping) {
             return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                                  "the server is stopping");
         }
-        MHD_suspend_connection(conn);
-        r->suspended = true;
+        http_auth_request_suspend(&r->auth);
         return MHD_YES;
-    case PHASE_AUTHORISED:
+    case HTTP_AUTH_CHECKED:
         return respond_metrics(r);
-    case PHASE_RESPONDED:
+    case HTTP_AUTH_RESPONDED:
     default:
         return MHD_YES;
     }
@@ -256,18 +173,7 @@ access_handler(void *server_, struct MHD_Connection *conn, const char *url,
 static void
 request_free(struct metrics_request *r)
 {
-    struct metrics_server *server = r->server;
-
-    if (r->prev) {
-        r->prev->next = r->next;
-    } else {
-        server->requests = r->next;
-    }
-    if (r->next) {
-        r->next->prev = r->prev;
-    }
-    api_auth_check_cancel(r->check);
-    free(r->message);
+    http_auth_request_destroy(&r->auth);
     free(r);
 }
 
@@ -296,46 +202,27 @@ metrics_server_create(struct event_loop *loop,
     server->loop = loop;
     server->auth = params->auth;
     server->metrics = params->metrics;
-    server->cert_pem = params->cert_pem ? xstrdup(params->cert_pem) : NULL;
-    server->key_pem = params->key_pem ? xstrdup(params->key_pem) : NULL;
-    server->priorities = (params->priorities
-                          ? xstrdup(params->priorities) : NULL);
 
-    unsigned int flags = MHD_ALLOW_SUSPEND_RESUME;
-    struct MHD_OptionItem options[8];
-    size_t n = 0;
-    if (server->cert_pem) {
-        flags |= MHD_USE_TLS;
-        options[n++] = (struct MHD_OptionItem) {
-            MHD_OPTION_HTTPS_MEM_CERT, 0, server->cert_pem };
-        options[n++] = (struct MHD_OptionItem) {
-            MHD_OPTION_HTTPS_MEM_KEY, 0, server->key_pem };
-        if (server->priorities) {
-            options[n++] = (struct MHD_OptionItem) {
-                MHD_OPTION_HTTPS_PRIORITIES, 0, server->priorities };
-        }
-    }
-    options[n++] = (struct MHD_OptionItem) {
-        MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) request_completed, server };
-    options[n++] = (struct MHD_OptionItem) {
-        MHD_OPTION_CONNECTION_TIMEOUT, METRICS_SERVER_CONNECTION_TIMEOUT,
-        NULL };
-    options[n++] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
-
+    struct MHD_OptionItem options[] = {
+        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) request_completed, server },
+        { MHD_OPTION_CONNECTION_TIMEOUT, METRICS_SERVER_CONNECTION_TIMEOUT,
+          NULL },
+        { MHD_OPTION_END, 0, NULL },
+    };
     struct http_daemon_params http = {
         .name = "metrics server",
         .address = params->address,
         .port = params->port,
-        .flags = flags,
+        .flags = MHD_ALLOW_SUSPEND_RESUME,
+        .cert_pem = params->cert_pem,
+        .key_pem = params->key_pem,
+        .priorities = params->priorities,
         .options = options,
         .handler = access_handler,
         .handler_cls = server,
     };
     server->http = http_daemon_start(loop, &http, errorp);
     if (!server->http) {
-        free(server->cert_pem);
-        free(server->key_pem);
-        free(server->priorities);
         free(server);
         return NULL;
     }
@@ -349,27 +236,16 @@ metrics_server_destroy(struct metrics_server *server)
         return;
     }
     server->stopping = true;
-    for (struct metrics_request *r = server->requests; r; r = r->next) {
-        api_auth_check_cancel(r->check);
-        r->check = NULL;
-        if (r->suspended) {
-            r->suspended = false;
-            MHD_resume_connection(r->conn);
-        }
+    for (struct http_auth_request *h = server->requests; h; h = h->next) {
+        http_auth_request_abandon(h);
     }
     /* Let MHD take the resumed connections back, then stop: it closes
      * every connection and calls request_completed for each. */
     http_daemon_run(server->http);
     http_daemon_stop(server->http);
     while (server->requests) {
-        request_free(server->requests);
+        request_free(server->requests->owner);
     }
-    free(server->cert_pem);
-    if (server->key_pem) {
-        memset(server->key_pem, 0, strlen(server->key_pem));
-    }
-    free(server->key_pem);
-    free(server->priorities);
     free(server);
 }
 

@@ -290,6 +290,18 @@ metrics_histogram(struct metrics *reg, const char *name, const char *help,
 }
 
 void
+metrics_register_table(struct metrics *reg, const struct metric_spec *specs,
+                       size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct metric_spec *spec = &specs[i];
+        *spec->metricp = register_family(reg, spec->type, spec->name,
+                                         spec->help, spec->labels,
+                                         spec->bounds, spec->n_bounds);
+    }
+}
+
+void
 metrics_add_collector(struct metrics *reg, metrics_collect_func *collect,
                       void *aux)
 {
@@ -418,6 +430,20 @@ metric_touch(struct metric *m, const char *const *values)
     if (m) {
         get_series(m, values);
     }
+}
+
+void
+metric_touch_each(struct metric *m, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        metric_touch(m, &values[i]);
+    }
+}
+
+void
+metric_count_event(const char *value, void *m)
+{
+    metric_add(m, &value, 1);
 }
 
 void

@@ -67,6 +67,25 @@ struct metric *metrics_histogram(struct metrics *, const char *name,
                                  const char *const *labels,
                                  const double *bounds, size_t n_bounds);
 
+/* One family of a table given to metrics_register_table(): a program's
+ * metrics described in one place, each by its kind, name, help and
+ * labels, rather than by one registration call each. */
+struct metric_spec {
+    struct metric **metricp;    /* receives the family (NULL if refused) */
+    enum metric_type type;      /* its kind */
+    const char *name;           /* its name */
+    const char *help;           /* its help text */
+    const char *const *labels;  /* NULL-terminated label names, or NULL */
+    const double *bounds;       /* histograms: the upper bounds */
+    size_t n_bounds;            /* histograms: their number */
+};
+
+/* Registers the 'n' families of 'specs', in order, as metrics_counter(),
+ * metrics_gauge() and metrics_histogram() do, storing each family (or
+ * NULL, having logged why) in '*specs[i].metricp'. */
+void metrics_register_table(struct metrics *,
+                            const struct metric_spec *specs, size_t n);
+
 /* Runs 'collect' with 'aux' at every metrics_format(), in the order of
  * registration. */
 void metrics_add_collector(struct metrics *, metrics_collect_func *collect,
@@ -85,6 +104,17 @@ void metric_observe(struct metric *, const char *const *values,
 /* Creates the series named by 'values' at 0 if it does not exist, so that
  * it is exposed before anything happens (e.g. a counter of failures). */
 void metric_touch(struct metric *, const char *const *values);
+
+/* Creates, for a family with one label, the series of each of the 'n'
+ * label 'values' at 0 (metric_touch() for each). */
+void metric_touch_each(struct metric *, const char *const *values,
+                       size_t n);
+
+/* Adds 1 to the series named 'value' of 'metric', a counter with one
+ * label (a NULL 'metric' does nothing).  Its shape is that of an event
+ * hook with the counter as the hook's argument, e.g. the Kubernetes
+ * reflector's rewatch hook (k8s-reflector.h). */
+void metric_count_event(const char *value, void *metric);
 
 /* Removes every series of 'metric' (a collector that rebuilds a labelled
  * gauge, e.g. per-table flow counts, starts with it). */

@@ -1,8 +1,9 @@
 # Copyright (c) 2026 The antrea-c authors.  SPDX-License-Identifier: Apache-2.0
 """Shared harness of the agent integration tests and the CNI benchmark.
 
-Used by tests/agent/test-agent-datapath.py, tests/agent/test-cni-errors.py
-and tests/bench/bench-cni-add.py (which puts tests/agent on sys.path).
+Used by the tests in tests/agent/, tests/controller/ (with
+controller_harness.py), tests/antctl/test-antctl.py, tests/runtime/ and
+tests/bench/bench-cni-add.py (which put tests/agent on sys.path).
 Standard library only, plus tests/e2e/sandbox/kube.py (re-exported here
 as 'kube').
 
@@ -14,12 +15,14 @@ Daemons are started and stopped by pid (their Popen); cleanup() stops
 them, removes the namespace and every "NS-*" namespace the caller made
 (Pod namespaces), and the run directory unless ATEST_KEEP is set.
 
-    h = Harness(ns, ip, node, build)
-    h.setup(run, pod_cidr)          # control plane, OVS, agent
-    r = h.cni("ADD", pod_ns, cid, pod)
-    h.check("ADD works", r.returncode == 0, r.stderr)
-    ...
-    h.cleanup()
+    h = Harness.for_test("atest-x", ip, node)   # namespace atest-x-PID
+
+    def body(run):
+        h.setup(run, pod_cidr)      # control plane, OVS, agent
+        r = h.cni("ADD", pod_ns, cid, pod)
+        h.check("ADD works", r.returncode == 0, r.stderr)
+
+    sys.exit(h.run_test(body))      # run directory, cleanup, exit status
 """
 
 import json
@@ -29,6 +32,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
@@ -36,7 +40,9 @@ SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
 sys.path.insert(0, str(SRC / "tests" / "e2e"))
 from sandbox import kube  # noqa: E402,F401  (re-exported)
 
+BUILD = pathlib.Path(os.environ.get("abs_top_builddir", ".")).resolve()
 TIMEOUT = 60                    # seconds, for every command run
+BOUND = 60                      # seconds a daemon may take to come up
 CNI_PATH = "/usr/lib/cni"       # CNI_PATH given to the plugins
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 
@@ -63,16 +69,22 @@ def wait_for(fn, what, timeout=30.0):
     raise RuntimeError(f"timed out waiting for {what}")
 
 
-def skip_unless_root_with_daemons(*files):
-    """Exits 77 (automake's SKIP) unless root, with kube-apiserver,
-    ovs-vswitchd and every one of 'files' present."""
+def skip_unless_root_with_daemons(*files, ovs=True):
+    """Exits 77 (automake's SKIP) unless root, with etcd, kube-apiserver,
+    every one of 'files' and (if 'ovs') ovs-vswitchd present."""
     if os.geteuid() != 0:
         print("SKIP: needs root")
         sys.exit(77)
     missing = [str(f) for f in (kube.apiserver_path(),) + files
                if not pathlib.Path(f).is_file()]
-    if missing or not shutil.which("ovs-vswitchd"):
-        print(f"SKIP: missing {', '.join(missing) or 'ovs-vswitchd'}")
+    try:
+        kube.etcd_path()
+    except Exception:  # noqa: BLE001
+        missing.append("etcd")
+    if ovs and not shutil.which("ovs-vswitchd"):
+        missing.append("ovs-vswitchd")
+    if missing:
+        print(f"SKIP: missing {', '.join(missing)}")
         sys.exit(77)
 
 
@@ -91,6 +103,12 @@ class Harness:
         self.failures = []              # names of failed checks
         self.agent_argv = None          # antrea-agent command line
         self.agent_env = None           # antrea-agent environment
+
+    @classmethod
+    def for_test(cls, name, ip, node):
+        """A Harness for test 'name': its Node namespace "name-PID", the
+        binaries of the build tree $abs_top_builddir (else ".")."""
+        return cls(f"{name}-{os.getpid()}", ip, node, BUILD)
 
     def sh(self, *argv, check=True, ns=None):
         """sh() above (kept here for symmetry)."""
@@ -125,6 +143,22 @@ class Harness:
                 p.kill()
                 p.wait(5)
 
+    def stop_cleanly(self, name, timeout=BOUND):
+        """SIGTERMs daemon 'name' (started by this harness) and checks
+        that it exits 0 within 'timeout' seconds (SIGKILL after); under
+        ATEST_WRAPPER (e.g. valgrind --error-exitcode=99) that is also a
+        clean memory check.  Answers the exit status."""
+        p = self.procs.pop(name)
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait(10)
+        self.check(f"{name}: exits 0 on SIGTERM", rc == 0,
+                   f"exit status {rc}")
+        return rc
+
     def setup_netns(self):
         """Creates the Node namespace: lo up, a veth uplink0/uplink1
         with the Node's address on uplink0 (/24)."""
@@ -157,49 +191,79 @@ class Harness:
         and ovs-vswitchd on it; answers the OVS directory."""
         ovs = self.ovs = self.run / "ovs"
         ovs.mkdir()
-        env = dict(os.environ, OVS_RUNDIR=str(ovs), OVS_LOGDIR=str(ovs),
-                   OVS_DBDIR=str(ovs), OVS_SYSCONFDIR=str(ovs))
         sh("ovsdb-tool", "create", str(ovs / "conf.db"), OVS_SCHEMA)
+        self.start_ovsdb_server()
+        self.start_ovs_vswitchd()
+        return ovs
+
+    def ovs_env(self):
+        """The environment of the OVS daemons: everything in run/ovs."""
+        ovs = str(self.ovs)
+        return dict(os.environ, OVS_RUNDIR=ovs, OVS_LOGDIR=ovs,
+                    OVS_DBDIR=ovs, OVS_SYSCONFDIR=ovs)
+
+    def start_ovsdb_server(self):
+        """(Re)starts ovsdb-server on run/ovs/conf.db (setup_ovs());
+        returns once its socket is there."""
+        ovs = self.ovs
         self.start("ovsdb-server", ["ovsdb-server", str(ovs / "conf.db"),
                                     f"--remote=punix:{ovs}/db.sock",
                                     f"--unixctl={ovs}/ovsdb-server.ctl",
                                     f"--log-file={ovs}/ovsdb-server.log"],
-                   env)
+                   self.ovs_env())
         wait_for(lambda: (ovs / "db.sock").exists(), "ovsdb-server")
+
+    def start_ovs_vswitchd(self):
+        """(Re)starts ovs-vswitchd on run/ovs's ovsdb-server."""
+        ovs = self.ovs
         self.start("ovs-vswitchd", ["ovs-vswitchd", f"unix:{ovs}/db.sock",
                                     f"--unixctl={ovs}/ovs-vswitchd.ctl",
                                     f"--log-file={ovs}/ovs-vswitchd.log"],
-                   env)
-        return ovs
+                   self.ovs_env())
 
-    def setup_agent(self, kubeconfig, extra_env=None):
-        """Writes run/agent.conf (netdev datapath, encap/geneve, native
-        IPAM in run/ipam) and starts antrea-agent, logging to
-        run/agent.log; returns once its CNI socket exists.  'extra_env'
-        is added to the agent's environment."""
-        run, ovs = self.run, self.ovs
-        (run / "ipam").mkdir()
+    def write_agent_conf(self, kubeconfig, antrea_kubeconfig=None,
+                         extra=""):
+        """Writes run/agent.conf: netdev datapath, encap/geneve, native
+        IPAM in run/ipam (made), antreaClientConnection
+        'antrea_kubeconfig' if given, then the lines 'extra'.  Answers
+        its path."""
+        run = self.run
+        (run / "ipam").mkdir(exist_ok=True)
+        controller = (f"antreaClientConnection:\n"
+                      f"  kubeconfig: {antrea_kubeconfig}\n"
+                      if antrea_kubeconfig else "")
         cfg = run / "agent.conf"
         cfg.write_text(f"""\
 clientConnection:
   kubeconfig: {kubeconfig}
-ovsDatapathType: netdev
-ovsRunDir: {ovs}
+{controller}ovsDatapathType: netdev
+ovsRunDir: {self.ovs}
 cniSocket: {run}/cni.sock
 trafficEncapMode: encap
 tunnelType: geneve
-ipam: native
+{extra}ipam: native
 modules:
   - name: native
     config:
       dataDir: {run}/ipam
 """)
+        return cfg
+
+    def setup_agent(self, kubeconfig, extra_env=None,
+                    antrea_kubeconfig=None, wrapper=()):
+        """Writes run/agent.conf (write_agent_conf()) and starts
+        antrea-agent (under the command 'wrapper', if any), logging to
+        run/agent.log; returns once its CNI socket exists.  'extra_env'
+        is added to the agent's environment."""
+        cfg = self.write_agent_conf(kubeconfig, antrea_kubeconfig)
         self.agent_env = dict(os.environ, NODE_NAME=self.node,
-                              OVS_RUNDIR=str(ovs), **(extra_env or {}))
-        self.agent_argv = [str(self.build / "core/agent/antrea-agent"),
-                           "--config", str(cfg)]
+                              OVS_RUNDIR=str(self.ovs), **(extra_env or {}))
+        self.agent_argv = list(wrapper) + [
+            str(self.build / "core/agent/antrea-agent"), "--config",
+            str(cfg)]
         self.start_agent()
-        wait_for(lambda: (run / "cni.sock").exists(), "the CNI socket")
+        wait_for(lambda: (self.run / "cni.sock").exists(), "the CNI socket",
+                 BOUND)
 
     def start_agent(self):
         """(Re)starts antrea-agent as setup_agent() configured it."""
@@ -244,11 +308,64 @@ modules:
         return subprocess.run(argv, input=text, env=env, capture_output=True,
                               text=True, timeout=TIMEOUT)
 
+    def create_namespace(self, admin, name):
+        """Creates Namespace 'name' (label ns=name) through 'admin'."""
+        admin.create("/api/v1/namespaces", {
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": {"ns": name}}})
+
+    def create_pod(self, admin, namespace, name, ip, node=None,
+                   ports=()):
+        """Creates Pod namespace/name (label app=name, one container
+        with the named 'ports', (name, number) pairs) on 'node' (this
+        harness's Node by default) through 'admin', then gives it 'ip'
+        in its status, as its kubelet would."""
+        container = {"name": "c", "image": "busybox"}
+        if ports:
+            container["ports"] = [{"name": n, "containerPort": p}
+                                  for n, p in ports]
+        admin.create(f"/api/v1/namespaces/{namespace}/pods", {
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": namespace,
+                         "labels": {"app": name}},
+            "spec": {"nodeName": node or self.node,
+                     "containers": [container]}})
+        admin.patch(kube.api_path("pods", name, namespace=namespace,
+                                  subresource="status"),
+                    {"status": {"podIP": ip, "podIPs": [{"ip": ip}]}},
+                    "strategic")
+
+    def print_logs(self, names, chars=5000):
+        """Prints the tail of each log 'names' of the run directory that
+        exists (after a failure)."""
+        for name in names:
+            log = self.run / name if self.run else None
+            if log and log.exists():
+                print(f"--- {name}")
+                print(log.read_text(errors="replace")[-chars:])
+
     def print_agent_log(self):
         """Prints the tail of the agent's log, if any (after a failure)."""
-        log = self.run / "agent.log" if self.run else None
-        if log and log.exists():
-            print(log.read_text()[-4000:])
+        self.print_logs(["agent.log"], 4000)
+
+    def run_test(self, body, logs=("agent.log",)):
+        """Runs body(run) in a new run directory "/tmp/NS-*" (an exception
+        is a failed check); after a failure prints the tail of each log
+        'logs' of the run directory; always cleanup().  Prints the count
+        of failures and answers the exit status: 0 if every check
+        passed, else 1."""
+        self.run = pathlib.Path(tempfile.mkdtemp(prefix=f"{self.ns}-"))
+        try:
+            body(self.run)
+        except Exception as e:  # noqa: BLE001
+            self.check("test ran to completion", False,
+                       f"{type(e).__name__}: {e}")
+        finally:
+            if self.failures:
+                self.print_logs(logs)
+            self.cleanup()
+        print(f"{len(self.failures)} failures")
+        return 1 if self.failures else 0
 
     def cleanup(self):
         """Stops the daemons this harness started (by pid), the control

@@ -7,10 +7,12 @@ metrics.py, tests/e2e/test_metrics.py).  Standard library only.
 parse(text) answers {family: Family} or raises ValueError naming the line
 and what is wrong: a sample before its family's TYPE, a bad name, label or
 value, a histogram whose buckets are not cumulative or do not end with
-le="+Inf" equal to _count.
+le="+Inf" equal to _count.  documented(prefix) answers what
+docs/metrics.md lists, missing(families, docs) what of it a scrape lacks.
 """
 
 import math
+import pathlib
 import re
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
@@ -18,6 +20,24 @@ LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
 SAMPLE = re.compile(rf"^({NAME})(?:\{{(.*)\}})? (\S+)$")
 LABEL_PAIR = re.compile(rf'({LABEL})="((?:[^"\\]|\\[\\"n])*)"(,|$)')
 TYPES = ("counter", "gauge", "histogram", "summary", "untyped")
+# The metrics' documentation, in the source tree this file is in.
+METRICS_MD = pathlib.Path(__file__).resolve().parents[2] / "docs" / \
+    "metrics.md"
+
+
+def documented(prefix):
+    """{name: type} of the metrics docs/metrics.md lists with 'prefix'
+    (its table rows: | `name` | type | labels | meaning |)."""
+    text = METRICS_MD.read_text()
+    return dict(re.findall(rf"^\| `({prefix}[a-z0-9_]+)` \| (\w+) \|", text,
+                           re.M))
+
+
+def missing(families, docs):
+    """{name: type} of the metrics of 'docs' (documented()) that
+    'families' (parse()) lacks or has with another type."""
+    return {n: t for n, t in docs.items()
+            if n not in families or families[n].type != t}
 
 
 class Family:

@@ -31,17 +31,18 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from agent_harness import (  # noqa: E402
     Harness, kube, sh, skip_unless_root_with_daemons, wait_for)
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", "."))
 PID = os.getpid()
-NS = f"atest-ipsec-{PID}"
 IP = "192.168.83.2"
 NODE = "atest-ipsec-node"
+h = Harness.for_test("atest-ipsec", IP, NODE)
+NS = h.ns
+BUILD = h.build
+check = h.check
 POD_CIDR = "10.10.7.0/24"
 PSK = f"itest-psk-{PID}"
 PSK2 = f"itest-other-psk-{PID}"
@@ -53,8 +54,6 @@ EXPECTED_MTU = 1500 - 50 - 38
 WRAPPER = os.environ.get("ATEST_WRAPPER", "").split()
 # Waits take longer under a wrapper such as valgrind.
 SLOW = 5 if WRAPPER else 1
-h = Harness(NS, IP, NODE, BUILD)
-check = h.check
 
 
 def vsctl(*args):
@@ -94,28 +93,6 @@ def port_ok(ports, peer, ip, psk):
     p = ports.get(peer)
     return bool(p) and p["type"] == "geneve" and p["options"] == {
         "remote_ip": ip, "psk": psk, "dst_port": GENEVE_PORT}
-
-
-def write_conf(run, kubeconfig):
-    """The agent's config: agent_harness's, with IPsec."""
-    (run / "ipam").mkdir(exist_ok=True)
-    cfg = run / "agent.conf"
-    cfg.write_text(f"""\
-clientConnection:
-  kubeconfig: {kubeconfig}
-ovsDatapathType: netdev
-ovsRunDir: {h.ovs}
-cniSocket: {run}/cni.sock
-trafficEncapMode: encap
-tunnelType: geneve
-trafficEncryptionMode: ipsec
-ipam: native
-modules:
-  - name: native
-    config:
-      dataDir: {run}/ipam
-""")
-    return cfg
 
 
 def start_agent(run, cfg, psk):
@@ -169,7 +146,7 @@ def main(run):
         k.create("/api/v1/nodes", node_object(name, ip, cidr))
         set_node_ip(k, name, ip)
     h.setup_ovs()
-    cfg = write_conf(run, kc)
+    cfg = h.write_agent_conf(kc, extra="trafficEncryptionMode: ipsec\n")
     log = run / "agent.log"
 
     # No key: a clear refusal.
@@ -278,16 +255,4 @@ def main(run):
 if __name__ == "__main__":
     skip_unless_root_with_daemons(
         BUILD / "plugins" / "ipsec" / ".libs" / "ipsec.so")
-    run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-ipsec-{PID}-"))
-    h.run = run
-    try:
-        main(run)
-    except Exception as e:  # noqa: BLE001
-        check("test ran to completion", False, f"{type(e).__name__}: {e}")
-        h.print_agent_log()
-    finally:
-        if h.failures:
-            h.print_agent_log()
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    sys.exit(1 if h.failures else 0)
+    sys.exit(h.run_test(main))

@@ -35,39 +35,23 @@ must exit with 0.
 
 import os
 import pathlib
-import re
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from agent_harness import (  # noqa: E402
     Harness, kube, sh, skip_unless_root_with_daemons, wait_for)
 import promtext  # noqa: E402
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", "."))
-PID = os.getpid()
-NS = f"atest-metrics-{PID}"
-PODS = [f"{NS}-p{i}" for i in range(1, 4)]
 IP = "192.168.78.2"
 NODE = "atest-metrics-node"
+h = Harness.for_test("atest-metrics", IP, NODE)
+NS = h.ns
+check = h.check
+PODS = [f"{NS}-p{i}" for i in range(1, 4)]
 POD_CIDR = "10.10.3.0/24"
 PORT = 10350
 URL = f"https://{IP}:{PORT}"
-h = Harness(NS, IP, NODE, BUILD)
-check = h.check
-
-SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
-                                  pathlib.Path(__file__).resolve().parents[2]))
-
-
-def documented(prefix):
-    """{name: type} of the metrics docs/metrics.md lists with 'prefix'
-    (its table rows: | `name` | type | labels | meaning |)."""
-    text = (SRC / "docs" / "metrics.md").read_text()
-    return dict(re.findall(rf"^\| `({prefix}[a-z0-9_]+)` \| (\w+) \|", text,
-                           re.M))
-
 
 HIST = "antrea_agent_cni_request_duration_seconds"
 
@@ -101,9 +85,6 @@ def gauge(token, name):
 def ovs_connections(run, token):
     """ovs-vswitchd, then ovsdb-server, stopped and started again: each
     connection gauge drops to 0 and comes back to 1."""
-    ovs = run / "ovs"
-    env = dict(os.environ, OVS_RUNDIR=str(ovs), OVS_LOGDIR=str(ovs),
-               OVS_DBDIR=str(ovs), OVS_SYSCONFDIR=str(ovs))
     of, db = ("antrea_agent_openflow_connection_up",
               "antrea_agent_ovsdb_connection_up")
 
@@ -111,19 +92,14 @@ def ovs_connections(run, token):
     wait_for(lambda: gauge(token, of) == 0, "OpenFlow gauge 0", 30)
     check("ovs-vswitchd stopped: OpenFlow gauge 0, OVSDB still 1",
           gauge(token, db) == 1)
-    h.start("ovs-vswitchd", ["ovs-vswitchd", f"unix:{ovs}/db.sock",
-                             f"--unixctl={ovs}/ovs-vswitchd.ctl",
-                             f"--log-file={ovs}/ovs-vswitchd.log"], env)
+    h.start_ovs_vswitchd()
     wait_for(lambda: gauge(token, of) == 1, "OpenFlow gauge 1", 60)
     check("ovs-vswitchd back: OpenFlow gauge 1", True)
 
     h.stop("ovsdb-server")
     wait_for(lambda: gauge(token, db) == 0, "OVSDB gauge 0", 30)
     check("ovsdb-server stopped: OVSDB gauge 0", True)
-    h.start("ovsdb-server", ["ovsdb-server", str(ovs / "conf.db"),
-                             f"--remote=punix:{ovs}/db.sock",
-                             f"--unixctl={ovs}/ovsdb-server.ctl",
-                             f"--log-file={ovs}/ovsdb-server.log"], env)
+    h.start_ovsdb_server()
     wait_for(lambda: gauge(token, db) == 1, "OVSDB gauge 1", 60)
     check("ovsdb-server back: OVSDB gauge 1", True)
 
@@ -162,10 +138,9 @@ def main(run):
     check("another path: 404", status == 404, f"{status} {body}")
 
     before = scrape(token)
-    docs = documented("antrea_agent_")
+    docs = promtext.documented("antrea_agent_")
     check("docs/metrics.md lists agent metrics", len(docs) >= 10, str(docs))
-    missing = {n: t for n, t in docs.items()
-               if n not in before or before[n].type != t}
+    missing = promtext.missing(before, docs)
     check("every documented agent metric, with its type", not missing,
           str(missing))
     undocumented = [n for n in before if n not in docs]
@@ -231,15 +206,4 @@ if __name__ == "__main__":
             .returncode == 0:
         print("SKIP: needs curl")
         sys.exit(77)
-    run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-metrics-{PID}-"))
-    h.run = run
-    try:
-        main(run)
-    except Exception as e:  # noqa: BLE001
-        check("test ran to completion", False, f"{type(e).__name__}: {e}")
-    finally:
-        if h.failures:
-            h.print_agent_log()
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    sys.exit(1 if h.failures else 0)
+    sys.exit(h.run_test(main))

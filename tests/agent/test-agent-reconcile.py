@@ -22,25 +22,21 @@ Environment: abs_top_builddir, abs_top_srcdir, ANTREA_PLUGIN_PATH.
 
 import hashlib
 import json
-import os
 import pathlib
 import re
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from agent_harness import (  # noqa: E402
     Harness, sh, skip_unless_root_with_daemons, wait_for)
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", "."))
-PID = os.getpid()
-NS = f"atest-recon-{PID}"
 IP = "192.168.81.2"
 NODE = "atest-recon-node"
-POD_CIDR = "10.10.5.0/24"
-h = Harness(NS, IP, NODE, BUILD)
+h = Harness.for_test("atest-recon", IP, NODE)
+NS = h.ns
 check = h.check
+POD_CIDR = "10.10.5.0/24"
 
 
 def host_ifname(pod, cid):
@@ -153,16 +149,4 @@ def main(run):
 
 if __name__ == "__main__":
     skip_unless_root_with_daemons()
-    run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-recon-{PID}-"))
-    h.run = run
-    try:
-        main(run)
-    except Exception as e:  # noqa: BLE001
-        check("test ran to completion", False, f"{type(e).__name__}: {e}")
-        h.print_agent_log()
-    finally:
-        if h.failures:
-            h.print_agent_log()
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    sys.exit(1 if h.failures else 0)
+    sys.exit(h.run_test(main))

@@ -32,18 +32,18 @@ import os
 import pathlib
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from agent_harness import (  # noqa: E402
     CNI_PATH, SRC, Harness, sh, skip_unless_root_with_daemons)
 from sandbox import runtime  # noqa: E402  (agent_harness's sys.path)
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", "."))
-PID = os.getpid()
-NS = f"atest-bw-{PID}"
 IP = "192.168.87.2"
 NODE = "atest-bw-node"
+h = Harness.for_test("atest-bw", IP, NODE)
+NS = h.ns
+BUILD = h.build
+check = h.check
 POD_CIDR = "10.10.17.0/24"
 CONFLIST = SRC / "etc" / "10-antrea.conflist"
 ANNOTATIONS = {"kubernetes.io/ingress-bandwidth": "20M",
@@ -53,8 +53,6 @@ EGRESS_RATE = 10_000_000
 TOLERANCE = 1.5                  # a limited transfer stays under this x rate
 TRANSFER_SECONDS = 3
 PORT = 5201
-h = Harness(NS, IP, NODE, BUILD)
-check = h.check
 
 # A TCP sink: accepts one connection, answers "bytes seconds" on stdout.
 SINK = f"""
@@ -267,15 +265,4 @@ def main(run):
 if __name__ == "__main__":
     skip_unless_root_with_daemons(f"{CNI_PATH}/bandwidth",
                                   f"{CNI_PATH}/portmap")
-    run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-bw-{PID}-"))
-    h.run = run
-    try:
-        main(run)
-    except Exception as e:  # noqa: BLE001
-        check("test ran to completion", False, f"{type(e).__name__}: {e}")
-    finally:
-        if h.failures:
-            h.print_agent_log()
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    sys.exit(1 if h.failures else 0)
+    sys.exit(h.run_test(main))

@@ -22,28 +22,24 @@ Environment: abs_top_builddir, abs_top_srcdir, ANTREA_PLUGIN_PATH.
 
 import hashlib
 import json
-import os
 import pathlib
 import subprocess
 import sys
-import tempfile
 import threading
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from agent_harness import (  # noqa: E402
     TIMEOUT, Harness, sh, skip_unless_root_with_daemons)
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", "."))
-PID = os.getpid()
-NS = f"atest-conc-{PID}"
 IP = "192.168.79.2"
 NODE = "atest-conc-node"
+h = Harness.for_test("atest-conc", IP, NODE)
+NS = h.ns
+check = h.check
 POD_CIDR = "10.10.3.0/24"
 N = 16
 BAD_PORT = 7                    # index of the Pod whose port is refused
 BAD_NETNS = 9                   # index of the Pod without a netns
-h = Harness(NS, IP, NODE, BUILD)
-check = h.check
 
 
 def host_ifname(pod, cid):
@@ -165,14 +161,4 @@ def main(run):
 
 if __name__ == "__main__":
     skip_unless_root_with_daemons()
-    run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-conc-{PID}-"))
-    h.run = run
-    try:
-        main(run)
-    except Exception as e:  # noqa: BLE001
-        check("test ran to completion", False, f"{type(e).__name__}: {e}")
-        h.print_agent_log()
-    finally:
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    sys.exit(1 if h.failures else 0)
+    sys.exit(h.run_test(main))

@@ -23,25 +23,21 @@ Environment: abs_top_builddir, abs_top_srcdir, ANTREA_PLUGIN_PATH.
 """
 
 import json
-import os
 import pathlib
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from agent_harness import (  # noqa: E402
     Harness, sh, skip_unless_root_with_daemons)
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", "."))
-PID = os.getpid()
-NS = f"atest-cnierr-{PID}"
-PODS = [f"{NS}-p1", f"{NS}-p2", f"{NS}-p3"]
 IP = "192.168.77.2"
 NODE = "atest-node"
-POD_CIDR = "10.10.1.0/30"       # gateway .1, a single Pod address .2
-h = Harness(NS, IP, NODE, BUILD)
+h = Harness.for_test("atest-cnierr", IP, NODE)
+NS = h.ns
 check = h.check
+PODS = [f"{NS}-p1", f"{NS}-p2", f"{NS}-p3"]
+POD_CIDR = "10.10.1.0/30"       # gateway .1, a single Pod address .2
 
 
 def cni(command, pod_ns, cid, pod, run, stdin=None, drop=(), version=None,
@@ -206,14 +202,4 @@ def main(run):
 
 if __name__ == "__main__":
     skip_unless_root_with_daemons()
-    run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-cnierr-{PID}-"))
-    h.run = run
-    try:
-        main(run)
-    except Exception as e:  # noqa: BLE001
-        check("test ran to completion", False, f"{type(e).__name__}: {e}")
-        h.print_agent_log()
-    finally:
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    sys.exit(1 if h.failures else 0)
+    sys.exit(h.run_test(main))

@@ -44,34 +44,30 @@ import pathlib
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
-SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
-                                  pathlib.Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(SRC / "tests" / "agent"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from agent_harness import (  # noqa: E402
-    Harness, kube, sh, skip_unless_root_with_daemons, wait_for)
+    BOUND, SRC, Harness, kube, sh, skip_unless_root_with_daemons, wait_for)
+sys.path.insert(0, str(SRC / "tests" / "controller"))
+from controller_harness import (  # noqa: E402
+    WRAPPER, agent_kubeconfig, controller_path, start_controller)
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", ".")).resolve()
-ANTCTL = BUILD / "core" / "antctl" / "antctl"
-AGENT = BUILD / "core" / "agent" / "antrea-agent"
-CONTROLLER = BUILD / "core" / "controller" / "antrea-controller"
-CRDS = SRC / "etc" / "manifests" / "parts" / "crds.yml"
-PID = os.getpid()
-NS = f"atest-crdinfo-{PID}"
 IP = "192.168.83.2"
 NODE = "atest-crdinfo-node"
+h = Harness.for_test("atest-crdinfo", IP, NODE)
+check = h.check
+NS = h.ns
+ANTCTL = h.build / "core" / "antctl" / "antctl"
+AGENT = h.build / "core" / "agent" / "antrea-agent"
+CONTROLLER = controller_path(h.build)
+CRDS = SRC / "etc" / "manifests" / "parts" / "crds.yml"
 CIDR = "10.244.11.0/24"
 PORT = 10349
-BOUND = 60                      # seconds: a safety bound, not a measure
 # Seconds: "soon after a change" (the components check every second).
 SOON = 10
 AAI = "/apis/crd.antrea.io/v1beta1/antreaagentinfos"
 ACI = "/apis/crd.antrea.io/v1beta1/antreacontrollerinfos"
-WRAPPER = os.environ.get("ATEST_WRAPPER", "").split()
-h = Harness(NS, IP, NODE, BUILD)
-check = h.check
 
 
 def try_wait(fn, what, timeout):
@@ -104,49 +100,6 @@ def recent(stamp, within=120):
     except (TypeError, ValueError):
         return False
     return abs(time.time() - t) <= within
-
-
-def start_controller(run, kc):
-    """Starts antrea-controller; answers its CA file once it is up."""
-    conf = run / "controller.conf"
-    conf.write_text(f"clientConnection:\n  kubeconfig: {kc}\n"
-                    f"apiPort: {PORT}\nselfSignedCert: true\n")
-    ca = run / "ca.crt"
-    h.start("controller",
-            WRAPPER + [str(CONTROLLER), "--config", str(conf),
-                       "--self-signed-cert-dir", str(run / "self-signed"),
-                       "--ca-cert-out", str(ca)],
-            log=run / "controller.log")
-    wait_for(lambda: ca.exists(), "the controller's certificate", BOUND)
-    return ca
-
-
-def start_agent(run, kc, antrea_kc):
-    """Starts OVS and antrea-agent with the controller's kubeconfig."""
-    ovs = h.setup_ovs()
-    (run / "ipam").mkdir()
-    cfg = run / "agent.conf"
-    cfg.write_text(f"""\
-clientConnection:
-  kubeconfig: {kc}
-antreaClientConnection:
-  kubeconfig: {antrea_kc}
-ovsDatapathType: netdev
-ovsRunDir: {ovs}
-cniSocket: {run}/cni.sock
-trafficEncapMode: encap
-tunnelType: geneve
-ipam: native
-modules:
-  - name: native
-    config:
-      dataDir: {run}/ipam
-""")
-    h.agent_env = dict(os.environ, NODE_NAME=NODE, OVS_RUNDIR=str(ovs))
-    h.agent_argv = WRAPPER + [str(AGENT), "--config", str(cfg)]
-    h.start_agent()
-    wait_for(lambda: (run / "cni.sock").exists(), "the CNI socket", BOUND)
-    return ovs
 
 
 def kubectl(kc, *args):
@@ -311,15 +264,7 @@ def phase_pod_and_policy(admin):
           admin.get(f"{AAI}/{NODE}").get("localPodNum"))
 
     ip = json.loads(r.stdout)["ips"][0]["address"].split("/")[0]
-    admin.create("/api/v1/namespaces/default/pods", {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "web", "labels": {"app": "web"}},
-        "spec": {"nodeName": NODE, "containers": [
-            {"name": "c", "image": "busybox"}]}})
-    admin.patch(kube.api_path("pods", "web", namespace="default",
-                              subresource="status"),
-                {"status": {"podIP": ip, "podIPs": [{"ip": ip}]}},
-                "strategic")
+    h.create_pod(admin, "default", "web", ip)
     admin.create("/apis/networking.k8s.io/v1/namespaces/default/"
                  "networkpolicies", {
                      "apiVersion": "networking.k8s.io/v1",
@@ -366,12 +311,7 @@ def phase_ovsdb(admin, ovs):
     check("agent: AgentHealthy False, with a message",
           c.get("status") == "False" and c.get("message"), c)
 
-    h.start("ovsdb-server", ["ovsdb-server", str(ovs / "conf.db"),
-                             f"--remote=punix:{ovs}/db.sock",
-                             f"--unixctl={ovs}/ovsdb-server.ctl",
-                             f"--log-file={ovs}/ovsdb-server.log"],
-            dict(os.environ, OVS_RUNDIR=str(ovs), OVS_LOGDIR=str(ovs),
-                 OVS_DBDIR=str(ovs), OVS_SYSCONFDIR=str(ovs)))
+    h.start_ovsdb_server()
     check("agent: OVSDBConnectionUp True again soon after the restart",
           try_wait(lambda: status("OVSDBConnectionUp") == "True"
                    and status("AgentHealthy") == "True",
@@ -380,22 +320,9 @@ def phase_ovsdb(admin, ovs):
                     "OVSDBConnectionUp"))
 
 
-def stop_cleanly(name):
-    """SIGTERMs daemon 'name' (started by the harness); checks that it
-    exits 0 (under ATEST_WRAPPER too)."""
-    p = h.procs.pop(name)
-    p.send_signal(signal.SIGTERM)
-    try:
-        rc = p.wait(BOUND)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = p.wait(10)
-    check(f"{name}: exits 0 on SIGTERM", rc == 0, f"exit status {rc}")
-
-
 def phase_controller_gone(admin):
     """The controller stopped: the agent says so soon."""
-    stop_cleanly("controller")
+    h.stop_cleanly("controller")
     check("agent: ControllerConnectionUp False soon after the controller "
           "stopped",
           try_wait(lambda: condition(admin.get(f"{AAI}/{NODE}"), "agent",
@@ -412,18 +339,10 @@ def body(run):
     h.setup_netns()
     kc = h.setup_control_plane(CIDR)
     admin = kube.Kube.from_kubeconfig(kc, netns=NS)
-    rules = [{"apiGroups": ["controlplane.antrea.io"],
-              "resources": ["networkpolicies", "addressgroups",
-                            "appliedtogroups"],
-              "verbs": ["get", "list", "watch"]}]
-    kube.service_account_kubeconfig(run, "kube-system", "crdinfo-agent",
-                                    rules, kube=admin)
-    token = (run / "kube" / "sa-kube-system-crdinfo-agent.token") \
-        .read_text().strip()
-    ca = start_controller(run, kc)
-    antrea_kc = kube.write_kubeconfig(run / "agent-to-controller.kubeconfig",
-                                      f"https://{IP}:{PORT}", ca, token)
-    ovs = start_agent(run, kc, antrea_kc)
+    ca = start_controller(h, kc, {"apiPort": PORT, "selfSignedCert": True})
+    antrea_kc = agent_kubeconfig(h, admin, "crdinfo-agent", PORT, ca)
+    ovs = h.setup_ovs()
+    h.setup_agent(kc, antrea_kubeconfig=antrea_kc, wrapper=WRAPPER)
 
     phase_no_crds()
     phase_install(kc, admin)
@@ -433,27 +352,9 @@ def body(run):
     phase_ovsdb(admin, ovs)
     phase_controller_gone(admin)
     check("the agent is still running", h.procs["agent"].poll() is None)
-    stop_cleanly("agent")
-
-
-def main():
-    skip_unless_root_with_daemons(ANTCTL, CONTROLLER, AGENT)
-    run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-crdinfo-{PID}-"))
-    h.run = run
-    try:
-        body(run)
-    except Exception as e:  # noqa: BLE001
-        check("test ran to completion", False, f"{type(e).__name__}: {e}")
-    finally:
-        if h.failures:
-            for log in ("controller.log", "agent.log"):
-                if (run / log).exists():
-                    print(f"--- {log}")
-                    print((run / log).read_text()[-5000:])
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    return 1 if h.failures else 0
+    h.stop_cleanly("agent")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    skip_unless_root_with_daemons(ANTCTL, CONTROLLER, AGENT)
+    sys.exit(h.run_test(body, logs=["controller.log", "agent.log"]))

@@ -23,23 +23,21 @@ Environment: abs_top_builddir, abs_top_srcdir, ANTREA_PLUGIN_PATH.
 
 import collections
 import json
-import os
 import pathlib
 import re
 import signal
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from agent_harness import (  # noqa: E402
     Harness, sh, skip_unless_root_with_daemons, wait_for)
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", "."))
-PID = os.getpid()
-NS = f"atest-ovsrst-{PID}"
 IP = "192.168.86.2"
 NODE = "atest-ovsrst-node"
+h = Harness.for_test("atest-ovsrst", IP, NODE)
+NS = h.ns
+check = h.check
 POD_CIDR = "10.10.16.0/24"
 GATEWAY = "10.10.16.1"
 RECOVERY_TIMEOUT = 60.0         # seconds the agent has to recover
@@ -47,33 +45,6 @@ RECOVERY_TIMEOUT = 60.0         # seconds the agent has to recover
 NEW_OPENFLOW_CONNECTION = "new OpenFlow connection (ovs-vswitchd restarted)"
 OVSDB_LOST = "lost the connection to the OVSDB server"
 OVSDB_RECONNECTED = "connected to the OVSDB server again"
-h = Harness(NS, IP, NODE, BUILD)
-check = h.check
-
-
-def ovs_env(ovs):
-    """The environment the harness gives the OVS daemons."""
-    return dict(os.environ, OVS_RUNDIR=str(ovs), OVS_LOGDIR=str(ovs),
-                OVS_DBDIR=str(ovs), OVS_SYSCONFDIR=str(ovs))
-
-
-def start_vswitchd(ovs):
-    """Starts ovs-vswitchd with the arguments agent_harness.py uses."""
-    h.start("ovs-vswitchd", ["ovs-vswitchd", f"unix:{ovs}/db.sock",
-                             f"--unixctl={ovs}/ovs-vswitchd.ctl",
-                             f"--log-file={ovs}/ovs-vswitchd.log"],
-            ovs_env(ovs))
-
-
-def start_ovsdb_server(ovs):
-    """Starts ovsdb-server on the existing database with the arguments
-    agent_harness.py uses; returns once its socket is there."""
-    h.start("ovsdb-server", ["ovsdb-server", str(ovs / "conf.db"),
-                             f"--remote=punix:{ovs}/db.sock",
-                             f"--unixctl={ovs}/ovsdb-server.ctl",
-                             f"--log-file={ovs}/ovsdb-server.log"],
-            ovs_env(ovs))
-    wait_for(lambda: (ovs / "db.sock").exists(), "ovsdb-server's socket")
 
 
 def kill(name):
@@ -163,7 +134,7 @@ def restart_vswitchd(run, ovs, pods, addrs):
     notices = log_count(run, NEW_OPENFLOW_CONNECTION)
 
     kill("ovs-vswitchd")
-    start_vswitchd(ovs)
+    h.start_ovs_vswitchd()
 
     check("the agent notices the new ovs-vswitchd (log line)",
           try_wait(lambda: log_count(run, NEW_OPENFLOW_CONNECTION) > notices,
@@ -191,7 +162,7 @@ def restart_ovsdb_server(run, ovs, pods, addrs):
     check("the agent notices the loss of ovsdb-server (log line)",
           try_wait(lambda: log_count(run, OVSDB_LOST) > 0,
                    "the agent's notice"), f"no '{OVSDB_LOST}' line")
-    start_ovsdb_server(ovs)
+    h.start_ovsdb_server()
     if not check("the agent reconnects to the new ovsdb-server (log line)",
                  try_wait(lambda: log_count(run, OVSDB_RECONNECTED)
                           > reconnects, "the agent's reconnection"),
@@ -228,15 +199,4 @@ def main(run):
 
 if __name__ == "__main__":
     skip_unless_root_with_daemons()
-    run = pathlib.Path(tempfile.mkdtemp(prefix=f"atest-ovsrst-{PID}-"))
-    h.run = run
-    try:
-        main(run)
-    except Exception as e:  # noqa: BLE001
-        check("test ran to completion", False, f"{type(e).__name__}: {e}")
-    finally:
-        if h.failures:
-            h.print_agent_log()
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    sys.exit(1 if h.failures else 0)
+    sys.exit(h.run_test(main))

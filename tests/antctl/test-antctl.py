@@ -30,7 +30,6 @@ import pathlib
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 
 import yaml
@@ -38,23 +37,23 @@ import yaml
 SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
                                   pathlib.Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(SRC / "tests" / "agent"))
+sys.path.insert(0, str(SRC / "tests" / "controller"))
 from agent_harness import (  # noqa: E402
-    Harness, kube, skip_unless_root_with_daemons, wait_for)
+    BOUND, Harness, kube, skip_unless_root_with_daemons, wait_for)
+from controller_harness import (  # noqa: E402
+    ControllerApi, agent_kubeconfig, controller_path, start_controller)
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", ".")).resolve()
-ANTCTL = BUILD / "core" / "antctl" / "antctl"
-CONTROLLER = BUILD / "core" / "controller" / "antrea-controller"
-PID = os.getpid()
-NS = f"atest-antctl-{PID}"
 IP = "192.168.81.2"
 NODE = "atest-antctl-node"
+h = Harness.for_test("atest-antctl", IP, NODE)
+check = h.check
+NS = h.ns
+ANTCTL = h.build / "core" / "antctl" / "antctl"
+CONTROLLER = controller_path(h.build)
 CIDR = "10.244.9.0/24"
 PORT = 10349
 CLIENT_IP = "10.244.9.200"
-BOUND = 60                      # seconds: a safety bound, not a measure
 FORMATS = ("table", "json", "yaml")
-h = Harness(NS, IP, NODE, BUILD)
-check = h.check
 
 
 def antctl(*args, env=None, timeout=BOUND):
@@ -95,71 +94,12 @@ def every_format(name, args, check_data, table_words, env=None):
                   f"{problem}:\n{r.stdout[:3000]}")
 
 
-def main():
-    skip_unless_root_with_daemons(ANTCTL, CONTROLLER,
-                                  BUILD / "core/agent/antrea-agent")
-    run = pathlib.Path(tempfile.mkdtemp(prefix="atest-antctl-"))
-    h.run = run
-    try:
-        body(run)
-    except Exception as e:  # noqa: BLE001
-        check("no exception", False, repr(e))
-    finally:
-        if h.failures:
-            for log in ("controller.log", "agent.log"):
-                if (run / log).exists():
-                    print(f"--- {log}")
-                    print((run / log).read_text()[-5000:])
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    return 1 if h.failures else 0
-
-
-def start_controller(run, kc):
-    """Starts antrea-controller; answers its CA file once it is healthy."""
-    conf = run / "controller.conf"
-    conf.write_text(f"clientConnection:\n  kubeconfig: {kc}\n"
-                    f"apiPort: {PORT}\nselfSignedCert: true\n")
-    ca = run / "ca.crt"
-    h.start("controller", [str(CONTROLLER), "--config", str(conf),
-                           "--self-signed-cert-dir", str(run / "self-signed"),
-                           "--ca-cert-out", str(ca)],
-            log=run / "controller.log")
-    wait_for(lambda: ca.exists(), "the controller's certificate", BOUND)
-    wait_for(lambda: subprocess.run(
-        ["ip", "netns", "exec", NS, "curl", "-sf", "--cacert", str(ca),
-         f"https://{IP}:{PORT}/healthz"], capture_output=True).returncode
-        == 0, "the controller's /healthz", BOUND)
-    return ca
-
-
-def start_agent(run, kc, antrea_kc):
-    """Starts OVS and antrea-agent (encap, native IPAM, the controller's
-    kubeconfig); answers the agent's API socket."""
-    ovs = h.setup_ovs()
-    (run / "ipam").mkdir()
-    cfg = run / "agent.conf"
-    cfg.write_text(f"""\
-clientConnection:
-  kubeconfig: {kc}
-antreaClientConnection:
-  kubeconfig: {antrea_kc}
-ovsDatapathType: netdev
-ovsRunDir: {ovs}
-cniSocket: {run}/cni.sock
-trafficEncapMode: encap
-tunnelType: geneve
-ipam: native
-modules:
-  - name: native
-    config:
-      dataDir: {run}/ipam
-""")
-    h.agent_env = dict(os.environ, NODE_NAME=NODE, OVS_RUNDIR=str(ovs))
-    h.agent_argv = [str(BUILD / "core/agent/antrea-agent"), "--config",
-                    str(cfg)]
-    h.start_agent()
-    sock = run / "antctl.sock"
+def start_agent(kc, antrea_kc):
+    """Starts OVS and antrea-agent (the controller's kubeconfig);
+    answers the agent's API socket."""
+    h.setup_ovs()
+    h.setup_agent(kc, antrea_kubeconfig=antrea_kc)
+    sock = h.run / "antctl.sock"
     wait_for(lambda: sock.exists(), "the agent's API socket", BOUND)
     check("the API socket is mode 0600",
           (sock.stat().st_mode & 0o777) == 0o600, oct(sock.stat().st_mode))
@@ -170,18 +110,11 @@ def body(run):
     h.setup_netns()
     kc = h.setup_control_plane(CIDR)
     admin = kube.Kube.from_kubeconfig(kc, netns=NS)
-    rules = [{"apiGroups": ["controlplane.antrea.io"],
-              "resources": ["networkpolicies", "addressgroups",
-                            "appliedtogroups"],
-              "verbs": ["get", "list", "watch"]}]
-    kube.service_account_kubeconfig(run, "kube-system", "antctl-agent",
-                                    rules, kube=admin)
-    token = (run / "kube" / "sa-kube-system-antctl-agent.token") \
-        .read_text().strip()
-    ca = start_controller(run, kc)
-    antrea_kc = kube.write_kubeconfig(run / "agent-to-controller.kubeconfig",
-                                      f"https://{IP}:{PORT}", ca, token)
-    sock = start_agent(run, kc, antrea_kc)
+    ca = start_controller(h, kc, {"apiPort": PORT, "selfSignedCert": True},
+                          wrapper=())
+    ControllerApi(h, PORT, ca).wait_healthy()
+    antrea_kc = agent_kubeconfig(h, admin, "antctl-agent", PORT, ca)
+    sock = start_agent(kc, antrea_kc)
     agent_env = {"ANTCTL_AGENT_SOCKET": str(sock)}
     ctl_args = ["--mode", "controller", "-k", str(kc), "--server",
                 f"https://{IP}:{PORT}", "--ca", str(ca)]
@@ -192,15 +125,7 @@ def body(run):
     check("CNI ADD web", r.returncode == 0, r.stderr + r.stdout)
     web_ip = json.loads(r.stdout)["ips"][0]["address"].split("/")[0]
     for pod, ip in (("web", web_ip), ("client", CLIENT_IP)):
-        admin.create("/api/v1/namespaces/default/pods", {
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": pod, "labels": {"app": pod}},
-            "spec": {"nodeName": NODE, "containers": [
-                {"name": "c", "image": "busybox"}]}})
-        admin.patch(kube.api_path("pods", pod, namespace="default",
-                                  subresource="status"),
-                    {"status": {"podIP": ip, "podIPs": [{"ip": ip}]}},
-                    "strategic")
+        h.create_pod(admin, "default", pod, ip)
     admin.create("/apis/networking.k8s.io/v1/namespaces/default/"
                  "networkpolicies", {
                      "apiVersion": "networking.k8s.io/v1",
@@ -370,7 +295,7 @@ def body(run):
             (parsed(r, fmt) or {}).get("result", "")
         check(f"trace-packet -o {fmt}: ofproto/trace reaches the web Pod",
               r.returncode == 0
-              and f"output port is {port[1]}" in text, 
+              and f"output port is {port[1]}" in text,
               r.stderr + text[-2000:])
     r = antctl("trace-packet", "-S", "default/nope", env=agent_env)
     check("trace-packet from an unknown Pod: exit 1 naming it",
@@ -438,4 +363,6 @@ def body(run):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    skip_unless_root_with_daemons(ANTCTL, CONTROLLER,
+                                  h.build / "core/agent/antrea-agent")
+    sys.exit(h.run_test(body, logs=["controller.log", "agent.log"]))

@@ -28,145 +28,81 @@ ATEST_WRAPPER, a command the controller runs under (e.g. "valgrind
 --leak-check=full --error-exitcode=99"): it must exit with 0.
 """
 
-import http.client
-import os
 import pathlib
-import re
-import ssl
 import sys
-import tempfile
 
-SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
-                                  pathlib.Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(SRC / "tests" / "agent"))
-from agent_harness import Harness, kube, wait_for  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from controller_harness import (  # noqa: E402
+    CONTROLPLANE_READER, ControllerApi, controller_path,
+    service_account_token, start_controller)
+from agent_harness import (  # noqa: E402
+    BOUND, Harness, kube, skip_unless_root_with_daemons, wait_for)
 import promtext  # noqa: E402
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", "."))
-CONTROLLER = BUILD / "core" / "controller" / "antrea-controller"
-PID = os.getpid()
-NS = f"atest-cpmet-{PID}"
 IP = "192.168.81.2"
 NODE = "atest-cpmet-node"
+h = Harness.for_test("atest-cpmet", IP, NODE)
+check = h.check
+CONTROLLER = controller_path(h.build)
 PORT = 10349
 PREFIX = "/apis/controlplane.antrea.io/v1beta2/"
-BOUND = 60                      # seconds: a safety bound, not a measure
-h = Harness(NS, IP, NODE, BUILD)
-check = h.check
 
 
-def documented(prefix):
-    """{name: type} of the metrics docs/metrics.md lists with 'prefix'
-    (its table rows: | `name` | type | labels | meaning |)."""
-    text = (SRC / "docs" / "metrics.md").read_text()
-    return dict(re.findall(rf"^\| `({prefix}[a-z0-9_]+)` \| (\w+) \|", text,
-                           re.M))
-
-
-class Api:
-    """Requests to the controller, verified against its CA."""
-
-    def __init__(self, ca_file):
-        self.ctx = ssl.create_default_context(cafile=str(ca_file))
-
-    def conn(self):
-        with kube.enter_netns(NS):
-            c = http.client.HTTPSConnection(IP, PORT, context=self.ctx,
-                                            timeout=BOUND)
-            c.connect()
-        return c
-
-    def get(self, path, token=None):
-        """GET path; answers (status, body text)."""
-        c = self.conn()
-        c.request("GET", path, headers=({"Authorization": f"Bearer {token}"}
-                                        if token else {}))
-        r = c.getresponse()
-        body = r.read().decode(errors="replace")
-        c.close()
-        return r.status, body
+class MetricsApi(ControllerApi):
+    """The controller's API with its /metrics parsed."""
 
     def metrics(self, token):
-        status, body = self.get("/metrics", token)
+        """The metric families of /metrics (promtext.parse())."""
+        status, _, body = self.get("/metrics", token)
         if status != 200:
-            raise RuntimeError(f"/metrics: {status} {body}")
-        return promtext.parse(body)
+            raise RuntimeError(f"/metrics: {status} {body!r}")
+        return promtext.parse(body.decode(errors="replace"))
 
 
 def stop_controller():
-    """Stops the controller (SIGTERM) and checks it exits with 0 (under
-    ATEST_WRAPPER, e.g. valgrind --error-exitcode=99, that is also a
-    clean memory check)."""
-    p = h.procs.get("controller")
-    if p is None:
-        return
-    h.stop("controller")
-    check("the controller stops cleanly (exit 0)", p.returncode == 0,
-          str(p.returncode))
+    """Stops the controller, if it runs, checking that it exits 0
+    (Harness.stop_cleanly())."""
+    if "controller" in h.procs:
+        h.stop_cleanly("controller")
 
 
-def start_controller(run, kc, enabled):
+def restart_controller(run, kc, enabled):
     """(Re)starts the controller; answers the Api once /healthz works."""
     stop_controller()
-    conf = run / "controller.conf"
-    conf.write_text(f"clientConnection:\n  kubeconfig: {kc}\n"
-                    f"apiPort: {PORT}\nselfSignedCert: true\n"
-                    f"enablePrometheusMetrics: {str(enabled).lower()}\n")
-    ca = run / "ca.crt"
-    if ca.exists():
-        ca.unlink()
-    wrapper = os.environ.get("ATEST_WRAPPER", "").split()
-    argv = wrapper + [str(CONTROLLER), "--config", str(conf),
-                      "--self-signed-cert-dir", str(run / "ss"),
-                      "--ca-cert-out", str(ca)]
-    h.start("controller", argv, log=run / "controller.log")
-    wait_for(lambda: ca.exists(), "the controller's certificate", BOUND)
-    api = Api(ca)
-
-    def healthy():
-        try:
-            return api.get("/healthz")[0] == 200
-        except OSError:
-            return False
-    wait_for(healthy, "/healthz", BOUND)
+    ca = start_controller(h, kc, {"apiPort": PORT, "selfSignedCert": True,
+                                  "enablePrometheusMetrics": enabled},
+                          cert_dir="ss")
+    api = MetricsApi(h, PORT, ca)
+    api.wait_healthy()
     return api
 
 
 def body(run):
     h.setup_netns()
     kc = h.setup_control_plane("10.244.9.0/24")
-    admin = kube.Kube.from_kubeconfig(kc, netns=NS)
-    kube.service_account_kubeconfig(
-        run, "kube-system", "cpmet-reader",
-        [{"apiGroups": ["controlplane.antrea.io"],
-          "resources": ["networkpolicies", "addressgroups",
-                        "appliedtogroups"],
-          "verbs": ["get", "list", "watch"]},
-         {"nonResourceURLs": ["/metrics"], "verbs": ["get"]}], kube=admin)
-    kube.service_account_kubeconfig(run, "kube-system", "cpmet-nobody", [],
-                                    kube=admin)
-    token = (run / "kube" / "sa-kube-system-cpmet-reader.token") \
-        .read_text().strip()
-    nobody = (run / "kube" / "sa-kube-system-cpmet-nobody.token") \
-        .read_text().strip()
+    admin = kube.Kube.from_kubeconfig(kc, netns=h.ns)
+    token = service_account_token(
+        run, admin, "cpmet-reader",
+        [CONTROLPLANE_READER,
+         {"nonResourceURLs": ["/metrics"], "verbs": ["get"]}])
+    nobody = service_account_token(run, admin, "cpmet-nobody", [])
 
-    api = start_controller(run, kc, True)
-    status, text = api.get("/metrics")
+    api = restart_controller(run, kc, True)
+    status, _, text = api.get("/metrics")
     check("no token: 401", status == 401, f"{status} {text}")
-    status, text = api.get("/metrics", "not-a-token")
+    status, _, text = api.get("/metrics", "not-a-token")
     check("bad token: 401", status == 401, f"{status} {text}")
-    status, text = api.get("/metrics", nobody)
+    status, _, text = api.get("/metrics", nobody)
     check("ServiceAccount without RBAC: 403", status == 403,
           f"{status} {text}")
-    status, text = api.get("/metrics", token)
+    status, _, text = api.get("/metrics", token)
     check("ServiceAccount with RBAC: 200", status == 200, f"{status}")
 
-    docs = documented("antrea_controller_")
+    docs = promtext.documented("antrea_controller_")
     m = api.metrics(token)
     check("docs/metrics.md lists controller metrics", len(docs) >= 5,
           str(docs))
-    missing = {n: t for n, t in docs.items()
-               if n not in m or m[n].type != t}
+    missing = promtext.missing(m, docs)
     check("every documented controller metric, with its type",
           not missing, str(missing))
     undocumented = [n for n in m if n not in docs]
@@ -174,29 +110,14 @@ def body(run):
           str(undocumented))
     processed0 = m["antrea_controller_network_policy_processed"].value()
 
-    wait_for(lambda: api.get("/readyz", token)[0] == 200, "/readyz", BOUND)
+    api.wait_ready(token)
     # An agent's watch for the Node.
-    c = api.conn()
-    c.request("GET", PREFIX + "networkpolicies?watch=1&fieldSelector="
-              f"nodeName%3D{NODE}",
-              headers={"Authorization": f"Bearer {token}"})
-    r = c.getresponse()
+    c, r = api.watch(PREFIX + "networkpolicies?watch=1&fieldSelector="
+                     f"nodeName%3D{NODE}", token)
     check("the agent's watch opens", r.status == 200, str(r.status))
 
-    admin.create("/api/v1/namespaces", {
-        "apiVersion": "v1", "kind": "Namespace",
-        "metadata": {"name": "cpm"}})
-    admin.create("/api/v1/namespaces/cpm/pods", {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "web", "namespace": "cpm",
-                     "labels": {"app": "web"}},
-        "spec": {"nodeName": NODE, "containers": [
-            {"name": "c", "image": "busybox"}]}})
-    admin.patch(kube.api_path("pods", "web", namespace="cpm",
-                              subresource="status"),
-                {"status": {"podIP": "10.244.9.10",
-                            "podIPs": [{"ip": "10.244.9.10"}]}},
-                "strategic")
+    h.create_namespace(admin, "cpm")
+    h.create_pod(admin, "cpm", "web", "10.244.9.10")
     admin.create("/apis/networking.k8s.io/v1/namespaces/cpm/networkpolicies",
                  {"apiVersion": "networking.k8s.io/v1",
                   "kind": "NetworkPolicy",
@@ -231,7 +152,7 @@ def body(run):
     rewatch = "antrea_controller_k8s_watch_reconnects"
     before = {lab["resource"]: v for lab, v in m[rewatch].series()}
     kube.stop_control_plane(run)
-    kube.start_control_plane(run, NS, IP)
+    kube.start_control_plane(run, h.ns, IP)
 
     def rewatched():
         try:
@@ -244,40 +165,16 @@ def body(run):
     wait_for(rewatched, "the watch reconnects counted", BOUND)
     check("kube-apiserver restarted: each watch's reconnect counted", True)
 
-    api = start_controller(run, kc, False)
-    status, text = api.get("/metrics", token)
+    api = restart_controller(run, kc, False)
+    status, _, text = api.get("/metrics", token)
     check("enablePrometheusMetrics false: 404", status == 404,
           f"{status} {text}")
-    status, _ = api.get("/controllerinfo", token)
+    status, _, _ = api.get("/controllerinfo", token)
     check("... while the API still answers (403 for controllerinfo "
           "without its RBAC)", status == 403, str(status))
     stop_controller()
 
 
-def main():
-    if os.geteuid() != 0:
-        print("SKIP: needs root")
-        return 77
-    missing = [str(f) for f in (kube.apiserver_path(), CONTROLLER)
-               if not pathlib.Path(f).is_file()]
-    if missing:
-        print(f"SKIP: missing {', '.join(missing)}")
-        return 77
-    run = pathlib.Path(tempfile.mkdtemp(prefix="atest-cpmet-"))
-    h.run = run
-    try:
-        body(run)
-    except Exception as e:  # noqa: BLE001
-        check("no exception", False, repr(e))
-    finally:
-        if h.failures:
-            log = run / "controller.log"
-            if log.exists():
-                print(log.read_text()[-6000:])
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    return 1 if h.failures else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    skip_unless_root_with_daemons(CONTROLLER, ovs=False)
+    sys.exit(h.run_test(body, logs=["controller.log"]))

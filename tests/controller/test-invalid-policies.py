@@ -40,50 +40,31 @@ runs under, e.g. "valgrind --leak-check=full --error-exitcode=99").
 import base64
 import http.client
 import json
-import os
 import pathlib
-import signal
-import ssl
 import sys
-import tempfile
 import time
 import uuid
 
-SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
-                                  pathlib.Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(SRC / "tests" / "agent"))
-from agent_harness import Harness, kube, wait_for  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from controller_harness import (  # noqa: E402
+    CONTROLPLANE_READER, ControllerApi, controller_path,
+    service_account_token, start_controller)
+from agent_harness import (  # noqa: E402
+    BOUND, Harness, kube, skip_unless_root_with_daemons, wait_for)
+from cp_protobuf import (  # noqa: E402
+    first, group_members, object_name, pb_fields)
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", "."))
-CONTROLLER = BUILD / "core" / "controller" / "antrea-controller"
-PID = os.getpid()
-NS = f"atest-npinv-{PID}"
 IP = "192.168.81.2"
 NODE = "atest-npinv-node"
+h = Harness.for_test("atest-npinv", IP, NODE)
+check = h.check
+NS = h.ns
+CONTROLLER = controller_path(h.build)
 PORT = 10351
 CP = "/apis/controlplane.antrea.io/v1beta2/"
 NP_API = "/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies"
 ETCD_PREFIX = "/registry"       # kube-apiserver's default --etcd-prefix
 POD_NS = "npinv"                # the Kubernetes Namespace of the test
-BOUND = 60                      # seconds: a safety bound, not a measure
-h = Harness(NS, IP, NODE, BUILD)
-check = h.check
-
-
-def skip_unless_possible():
-    """Exits 77 unless root with kube-apiserver, etcd and the controller."""
-    if os.geteuid() != 0:
-        print("SKIP: needs root")
-        sys.exit(77)
-    missing = [str(f) for f in (kube.apiserver_path(), CONTROLLER)
-               if not pathlib.Path(f).is_file()]
-    try:
-        kube.etcd_path()
-    except Exception:  # noqa: BLE001
-        missing.append("etcd")
-    if missing:
-        print(f"SKIP: missing {', '.join(missing)}")
-        sys.exit(77)
 
 
 # --- etcd's v3 JSON gateway (inside the namespace). ---
@@ -141,72 +122,18 @@ def put_policy(name, spec):
     return uid
 
 
-# --- A minimal protobuf reader: enough for controlplane.proto. ---
-
-def pb_fields(data):
-    """Answers {field number: [values]} of protobuf message bytes: ints
-    for varints, bytes for length-delimited and fixed fields."""
-    fields, i = {}, 0
-    while i < len(data):
-        key, i = _varint(data, i)
-        num, wire = key >> 3, key & 7
-        if wire == 0:
-            value, i = _varint(data, i)
-        elif wire == 2:
-            length, i = _varint(data, i)
-            value, i = data[i:i + length], i + length
-        elif wire == 1:
-            value, i = data[i:i + 8], i + 8
-        elif wire == 5:
-            value, i = data[i:i + 4], i + 4
-        else:
-            raise ValueError(f"wire type {wire} at {i}")
-        fields.setdefault(num, []).append(value)
-    return fields
-
-
-def _varint(data, i):
-    shift = value = 0
-    while True:
-        b = data[i]
-        i += 1
-        value |= (b & 0x7f) << shift
-        shift += 7
-        if not b & 0x80:
-            return value, i
-
-
-def first(fields, num, default=b""):
-    """The first value of field 'num'."""
-    return fields.get(num, [default])[0]
-
-
 # --- The controller's API, from inside the namespace. ---
 
-class Api:
-    """Requests to the controller's API, verified against its CA."""
+class PolicyApi(ControllerApi):
+    """The control-plane API as an agent with 'token' sees it."""
 
     def __init__(self, ca_file, token):
-        self.ctx = ssl.create_default_context(cafile=str(ca_file))
-        self.token = token
-
-    def get(self, path, auth=True):
-        """GET path; answers (status, body bytes)."""
-        with kube.enter_netns(NS):
-            c = http.client.HTTPSConnection(IP, PORT, context=self.ctx,
-                                            timeout=BOUND)
-            c.connect()
-        headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
-        try:
-            c.request("GET", path, headers=headers)
-            r = c.getresponse()
-            return r.status, r.read()
-        finally:
-            c.close()
+        super().__init__(h, PORT, ca_file)
+        self.token = token              # the agent's bearer token
 
     def items(self, resource):
         """The encoded objects of a list of 'resource'."""
-        status, data = self.get(CP + resource)
+        status, _, data = self.get(CP + resource, self.token)
         if status != 200:
             raise RuntimeError(f"list {resource}: {status} {data[:200]!r}")
         return pb_fields(data).get(2, [])
@@ -227,14 +154,7 @@ class Api:
         """{AppliedToGroup name: ["ns/pod", ...]}."""
         out = {}
         for item in self.items("appliedtogroups"):
-            f = pb_fields(item)
-            name = first(pb_fields(first(f, 1)), 1).decode()
-            members = []
-            for m in f.get(2, []):
-                pod = pb_fields(first(pb_fields(m), 1))
-                members.append(f"{first(pod, 2).decode()}/"
-                               f"{first(pod, 1).decode()}")
-            out[name] = sorted(members)
+            out[object_name(item)] = sorted(group_members(item))
         return out
 
 
@@ -276,24 +196,6 @@ BEFORE_START = ("bad-cidr", "bad-operator")    # read by the first list
 AFTER_START = ("bad-port", "bad-port-name")    # read by the watch
 
 
-def main():
-    skip_unless_possible()
-    run = pathlib.Path(tempfile.mkdtemp(prefix="atest-npinv-"))
-    h.run = run
-    try:
-        body(run)
-    except Exception as e:  # noqa: BLE001
-        check("no exception", False, repr(e))
-    finally:
-        if h.failures:
-            log = run / "controller.log"
-            if log.exists():
-                print(log.read_text()[-6000:])
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    return 1 if h.failures else 0
-
-
 def apiserver_argv(run):
     """The running kube-apiserver's command line."""
     pid = int((run / "kube" / "kube-apiserver.pid").read_text())
@@ -304,21 +206,9 @@ def apiserver_argv(run):
 def make_pods(admin):
     """The Namespace with Pods web (port "http" 80) and client on the
     Node, with IPs."""
-    admin.create("/api/v1/namespaces", {
-        "apiVersion": "v1", "kind": "Namespace",
-        "metadata": {"name": POD_NS, "labels": {"ns": POD_NS}}})
+    h.create_namespace(admin, POD_NS)
     for pod, ip in (("web", "10.244.9.10"), ("client", "10.244.9.11")):
-        admin.create(f"/api/v1/namespaces/{POD_NS}/pods", {
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": pod, "namespace": POD_NS,
-                         "labels": {"app": pod}},
-            "spec": {"nodeName": NODE, "containers": [
-                {"name": "c", "image": "busybox",
-                 "ports": [{"name": "http", "containerPort": 80}]}]}})
-        admin.patch(kube.api_path("pods", pod, namespace=POD_NS,
-                                  subresource="status"),
-                    {"status": {"podIP": ip, "podIPs": [{"ip": ip}]}},
-                    "strategic")
+        h.create_pod(admin, POD_NS, pod, ip, ports=[("http", 80)])
 
 
 def body(run):
@@ -353,28 +243,12 @@ def body(run):
               got is not None and got["metadata"]["uid"] == uids[name],
               repr(got)[:300])
 
-    rules = [{"apiGroups": ["controlplane.antrea.io"],
-              "resources": ["networkpolicies", "addressgroups",
-                            "appliedtogroups"],
-              "verbs": ["get", "list", "watch"]}]
-    kube.service_account_kubeconfig(run, "kube-system", "npinv-agent",
-                                    rules, kube=admin)
-    token = (run / "kube" / "sa-kube-system-npinv-agent.token") \
-        .read_text().strip()
-
-    conf = run / "controller.conf"
-    conf.write_text(f"clientConnection:\n  kubeconfig: {kc}\n"
-                    f"apiPort: {PORT}\nselfSignedCert: true\n")
-    ca = run / "ca.crt"
+    token = service_account_token(run, admin, "npinv-agent",
+                                  [CONTROLPLANE_READER])
+    ca = start_controller(h, kc, {"apiPort": PORT, "selfSignedCert": True})
     log = run / "controller.log"
-    wrapper = os.environ.get("ATEST_WRAPPER", "").split()
-    h.start("controller", wrapper + [
-        str(CONTROLLER), "--config", str(conf), "--self-signed-cert-dir",
-        str(run / "self-signed"), "--ca-cert-out", str(ca)], log=log)
-    wait_for(ca.exists, "the controller's certificate", BOUND)
-    api = Api(ca, token)
-    wait_for(lambda: api.get("/readyz")[0] == 200,
-             "the controller to be ready", BOUND)
+    api = PolicyApi(ca, token)
+    api.wait_ready(token)
 
     for name in AFTER_START:
         uids[name] = put_policy(name, INVALID[name][0])
@@ -424,7 +298,7 @@ def body(run):
     check("the controller is still running",
           h.procs["controller"].poll() is None,
           f"exit {h.procs['controller'].poll()}")
-    check("/healthz: 200", api.get("/healthz", auth=False)[0] == 200)
+    check("/healthz: 200", api.healthy())
     served = api.policies()
     check("served: the valid policy only",
           sorted(served) == [f"{POD_NS}/{VALID[0]}"], str(sorted(served)))
@@ -459,15 +333,9 @@ def body(run):
           f"{groups} {members}")
 
     # A clean stop.
-    p = h.procs.pop("controller")
-    p.send_signal(signal.SIGTERM)
-    try:
-        code = p.wait(BOUND)
-    except Exception:  # noqa: BLE001
-        p.kill()
-        code = p.wait()
-    check("SIGTERM: exit 0", code == 0, str(code))
+    h.stop_cleanly("controller")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    skip_unless_root_with_daemons(CONTROLLER, ovs=False)
+    sys.exit(h.run_test(body, logs=["controller.log"]))

@@ -33,49 +33,39 @@ checked).
 
 import http.client
 import json
-import os
 import pathlib
 import sys
-import tempfile
 import time
 
-SRC = pathlib.Path(os.environ.get("abs_top_srcdir",
-                                  pathlib.Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(SRC / "tests" / "agent"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from controller_harness import (  # noqa: E402
+    controller_path, start_controller)
+from agent_harness import (  # noqa: E402
+    BOUND, SRC, Harness, kube, sh, skip_unless_root_with_daemons, wait_for)
 sys.path.insert(0, str(SRC / "tests" / "e2e"))
-from agent_harness import Harness, kube, sh, wait_for  # noqa: E402
 import chromium_page  # noqa: E402
 
-BUILD = pathlib.Path(os.environ.get("abs_top_builddir", ".")).resolve()
-CONTROLLER = BUILD / "core" / "controller" / "antrea-controller"
-CRDS = SRC / "etc" / "manifests" / "parts" / "crds.yml"
-PID = os.getpid()
-NS = f"atest-page-{PID}"
 IP = "192.168.84.2"
 NODE_A = "atest-page-node-a"
 NODE_B = "atest-page-node-b"
+h = Harness.for_test("atest-page", IP, NODE_A)
+check = h.check
+NS = h.ns
+CONTROLLER = controller_path(h.build)
+CRDS = SRC / "etc" / "manifests" / "parts" / "crds.yml"
 CIDR = "10.244.12.0/24"
 PAGE_PORT = 10348
 URL = f"http://127.0.0.1:{PAGE_PORT}/"
 AAI = "/apis/crd.antrea.io/v1beta1/antreaagentinfos"
 HOSTILE = "<script>document.title='owned'</script><b>down</b>"
-BOUND = 60                      # seconds: a safety bound, not a measure
-h = Harness(NS, IP, NODE_A, BUILD)
-check = h.check
 
 
 def skip_unless_possible():
     """Exits 77 unless root with kube-apiserver, the controller and
     chromium."""
-    if os.geteuid() != 0:
-        print("SKIP: needs root")
-        sys.exit(77)
-    missing = [str(f) for f in (kube.apiserver_path(), CONTROLLER)
-               if not pathlib.Path(f).is_file()]
+    skip_unless_root_with_daemons(CONTROLLER, ovs=False)
     if not chromium_page.chromium_path():
-        missing.append("chromium (Debian's chromium package)")
-    if missing:
-        print(f"SKIP: missing {', '.join(missing)}")
+        print("SKIP: missing chromium (Debian's chromium package)")
         sys.exit(77)
 
 
@@ -135,37 +125,12 @@ def agent_info(node, pods, flows, ovsdb_message=None):
             "localPodNum": pods, "agentConditions": conditions}
 
 
-def main():
-    skip_unless_possible()
-    run = pathlib.Path(tempfile.mkdtemp(prefix="atest-page-"))
-    h.run = run
-    try:
-        body(run)
-    except Exception as e:  # noqa: BLE001
-        check("no exception", False, repr(e))
-    finally:
-        if h.failures:
-            log = run / "controller.log"
-            if log.exists():
-                print(log.read_text()[-6000:])
-        h.cleanup()
-    print(f"{len(h.failures)} failures")
-    return 1 if h.failures else 0
-
-
 def body(run):
     h.setup_netns()
     kc = h.setup_control_plane(CIDR)
     admin = kube.Kube.from_kubeconfig(kc, netns=NS)
 
-    conf = run / "controller.conf"
-    conf.write_text(f"clientConnection:\n  kubeconfig: {kc}\n"
-                    f"statusPagePort: {PAGE_PORT}\n")
-    wrapper = os.environ.get("ATEST_WRAPPER", "").split()
-    h.start("controller", wrapper + [
-        str(CONTROLLER), "--config", str(conf),
-        "--self-signed-cert-dir", str(run / "self-signed")],
-        log=run / "controller.log")
+    start_controller(h, kc, {"statusPagePort": PAGE_PORT}, ca_out=None)
 
     # 1. No CRDs: the page says so.
     def crd_reported_missing():
@@ -193,20 +158,9 @@ def body(run):
        "crd/antreacontrollerinfos.crd.antrea.io", ns=NS)
     admin.create(AAI, agent_info(NODE_A, 2, 17))
     admin.create(AAI, agent_info(NODE_B, 0, 9, HOSTILE))
-    admin.create("/api/v1/namespaces", {
-        "apiVersion": "v1", "kind": "Namespace",
-        "metadata": {"name": "pagex", "labels": {"ns": "pagex"}}})
+    h.create_namespace(admin, "pagex")
     for pod, ip in (("web", "10.244.12.10"), ("client", "10.244.12.11")):
-        admin.create("/api/v1/namespaces/pagex/pods", {
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": pod, "namespace": "pagex",
-                         "labels": {"app": pod}},
-            "spec": {"nodeName": NODE_A, "containers": [
-                {"name": "c", "image": "busybox"}]}})
-        admin.patch(kube.api_path("pods", pod, namespace="pagex",
-                                  subresource="status"),
-                    {"status": {"podIP": ip, "podIPs": [{"ip": ip}]}},
-                    "strategic")
+        h.create_pod(admin, "pagex", pod, ip)
     admin.create("/apis/networking.k8s.io/v1/namespaces/pagex/"
                  "networkpolicies",
                  {"apiVersion": "networking.k8s.io/v1",
@@ -271,15 +225,9 @@ def body(run):
     # 3. Read-only; a clean stop.
     status, _ = page_get("/", "POST")
     check("POST: 405", status == 405, str(status))
-    p = h.procs.pop("controller")
-    p.send_signal(15)
-    try:
-        code = p.wait(BOUND)
-    except Exception:  # noqa: BLE001
-        p.kill()
-        code = p.wait(10)
-    check("SIGTERM: the controller exits 0", code == 0, str(code))
+    h.stop_cleanly("controller")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    skip_unless_possible()
+    sys.exit(h.run_test(body, logs=["controller.log"]))

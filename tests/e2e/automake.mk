@@ -41,3 +41,7 @@ EXTRA_DIST += tests/e2e/sandbox/test_runtime_bandwidth.py
 # The Prometheus metrics of the agents and the controller, scraped on the
 # cluster with the sandbox's scraper ServiceAccount (docs/metrics.md).
 EXTRA_DIST += tests/e2e/test_metrics.py
+
+# The main() of the e2e tests that bring the sandbox up themselves: skip
+# rules, the sandbox lock, cluster down and the host checks after it.
+EXTRA_DIST += tests/e2e/e2e_main.py

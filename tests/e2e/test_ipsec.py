@@ -27,8 +27,8 @@ datapath bypasses the kernel's XFRM, see docs/plugins.md).  Checked:
 Exit 77 (skipped) without root, strongSwan, ovs-monitor-ipsec, tcpdump or
 a build tree (found as `cluster up` finds it).  Exit 0 only if every
 check passed.  Every wait is bounded; the whole test takes about a minute
-(< 5 min).  Takes the sandbox (asbx-*): run it under the sandbox lock
-(run-e2e.sh holds it), never beside another sandbox test.
+(< 5 min).  Takes the sandbox lock (/tmp/antrea-sandbox.lock) unless
+ANTREA_SANDBOX_LOCKED is set (run-e2e.sh holds it); e2e_main.py.
 """
 
 import json
@@ -47,8 +47,8 @@ sys.path.insert(0, str(E2E))
 from sandbox import cluster as sbx  # noqa: E402
 from sandbox import ipsec as sbx_ipsec  # noqa: E402
 from sandbox import util  # noqa: E402
-from test_sandbox import (cluster, create_pod, host_snapshot,  # noqa: E402
-                          sandbox_pids, wait_running)
+from test_sandbox import cluster, create_pod, wait_running  # noqa: E402
+import e2e_main  # noqa: E402
 import test_antrea as ta  # noqa: E402
 
 check = ta.check
@@ -373,12 +373,8 @@ def log_checks() -> None:
 
 def run_checks() -> None:
     """Everything between up and down."""
-    t0 = time.monotonic()
-    cluster("up", "--nodes", str(NODES), "--cni", "antrea", "--ipsec",
-            timeout=300)
-    check(True, f"cluster up --nodes {NODES} --cni antrea --ipsec "
-          f"({time.monotonic() - t0:.0f} s)")
-    info = json.loads(cluster("info").stdout)
+    info = e2e_main.cluster_up(check, "--nodes", str(NODES), "--cni",
+                               "antrea", "--ipsec", timeout=300)
     ips = node_ips(info)
     port_checks(info)
     wait_all_pairs_up(ips, "after up")
@@ -400,43 +396,8 @@ def run_checks() -> None:
 
 
 def main() -> int:
-    if os.geteuid() != 0:
-        print("test_ipsec: needs root", file=sys.stderr)
-        return 77
-    missing = missing_programs()
-    if missing:
-        print(f"test_ipsec: SKIP: not installed: {', '.join(missing)} "
-              "(tests/install-deps.sh installs them)", file=sys.stderr)
-        return 77
-    if util.run_dir().joinpath("state.json").exists():
-        print("test_ipsec: a sandbox cluster is running; not touching it",
-              file=sys.stderr)
-        return 2
-    try:
-        sbx.find_build_dir()
-    except sbx.ClusterError as e:
-        print(f"test_ipsec: SKIP: {e}", file=sys.stderr)
-        return 77
-    before = host_snapshot()
-    t0 = time.monotonic()
-    try:
-        run_checks()
-    except Exception as e:  # noqa: BLE001 - reported as a failure
-        check(False, f"unexpected error: {type(e).__name__}", str(e))
-    finally:
-        cluster("down", check_rc=False, timeout=300)
-    after = host_snapshot()
-    check(after == before, "down: the host is as before",
-          json.dumps({k: [before[k], after[k]] for k in before
-                      if before[k] != after.get(k)}))
-    check(not sandbox_pids(), "down: no sandbox process is left",
-          str(sandbox_pids()))
-    print(f"test_ipsec: {time.monotonic() - t0:.0f} s")
-    if failures:
-        print(f"test_ipsec: {len(failures)} FAILED: {', '.join(failures)}")
-        return 1
-    print("test_ipsec: all passed")
-    return 0
+    return e2e_main.run("test_ipsec", run_checks, check, failures,
+                        missing_programs())
 
 
 if __name__ == "__main__":

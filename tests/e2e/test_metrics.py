@@ -25,14 +25,9 @@ down at the end.  Needs root and a build tree (as `cluster up` finds it;
 exit 77 otherwise).
 """
 
-import fcntl
-import json
-import os
 import pathlib
-import re
 import subprocess
 import sys
-import time
 
 E2E = pathlib.Path(__file__).resolve().parent
 SRC = E2E.parents[1]
@@ -40,27 +35,14 @@ sys.path.insert(0, str(E2E))
 sys.path.insert(0, str(SRC / "tests" / "agent"))
 
 from sandbox import util  # noqa: E402
-from test_sandbox import cluster, create_pod, wait_running  # noqa: E402
+from test_sandbox import create_pod, wait_running  # noqa: E402
+import e2e_main  # noqa: E402
 import promtext  # noqa: E402
+import test_antrea as ta  # noqa: E402
 
 AGENT_PORT = 10350
-LOCK = "/tmp/antrea-sandbox.lock"
-failures: list[str] = []
-
-
-def check(ok: bool, what: str, detail: str = "") -> bool:
-    print(("PASS " if ok else "FAIL ") + what + ("" if ok else f": {detail}"),
-          flush=True)
-    if not ok:
-        failures.append(what)
-    return ok
-
-
-def documented(prefix: str) -> dict:
-    """{name: type} of docs/metrics.md's table rows for 'prefix'."""
-    text = (SRC / "docs" / "metrics.md").read_text()
-    return dict(re.findall(rf"^\| `({prefix}[a-z0-9_]+)` \| (\w+) \|", text,
-                           re.M))
+check = ta.check
+failures = ta.failures
 
 
 def curl(ns: str, url: str, token: str = "", ca: str = ""):
@@ -93,20 +75,16 @@ def scrape_checks(who: str, ns: str, url: str, prefix: str, tokens: dict,
     except ValueError as e:
         check(False, f"{who}: text format 0.0.4", str(e))
         return {}
-    docs = documented(prefix)
-    missing = {n: t for n, t in docs.items()
-               if n not in fams or fams[n].type != t}
+    docs = promtext.documented(prefix)
+    missing = promtext.missing(fams, docs)
     check(docs and not missing, f"{who}: every documented metric",
           str(missing))
     return fams
 
 
 def body() -> None:
-    t0 = time.monotonic()
-    cluster("up", "--nodes", "2", "--cni", "antrea", "--tunnel", "geneve",
-            timeout=900)
-    check(True, f"cluster up ({time.monotonic() - t0:.0f} s)")
-    info = json.loads(cluster("info").stdout)
+    info = e2e_main.cluster_up(check, "--nodes", "2", "--cni", "antrea",
+                               "--tunnel", "geneve")
     kube_dir = pathlib.Path(info["runDir"]) / "kube"
     tokens = {
         "scraper": (kube_dir / "sa-kube-system-antrea-metrics-scraper.token")
@@ -160,31 +138,7 @@ def body() -> None:
 
 
 def main() -> int:
-    if os.geteuid() != 0:
-        print("test_metrics: needs root", file=sys.stderr)
-        return 77
-    lock = None
-    if not os.environ.get("ANTREA_SANDBOX_LOCKED"):
-        lock = open(LOCK, "a")
-        print(f"waiting for the sandbox lock {LOCK}", flush=True)
-        fcntl.flock(lock, fcntl.LOCK_EX)
-    try:
-        if util.run_dir().joinpath("state.json").exists():
-            print("test_metrics: a sandbox is already up; not touching it",
-                  file=sys.stderr)
-            return 1
-        try:
-            body()
-        except Exception as e:  # noqa: BLE001
-            check(False, "test ran to completion", f"{type(e).__name__}: {e}")
-        finally:
-            down = cluster("down", check_rc=False, timeout=300)
-            check(down.returncode == 0, "cluster down", down.stderr)
-    finally:
-        if lock:
-            lock.close()
-    print(f"{len(failures)} failures")
-    return 1 if failures else 0
+    return e2e_main.run("test_metrics", body, check, failures)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ enforces NetworkPolicy.  Checked:
 The build tree is found as `cluster up` finds it; without one the test is
 skipped (exit 77).  ANTREA_POLICYONLY_NETPOL=0 skips the conformance
 suite.  Exit status 0 only if every check passed.  Needs root; takes the
-sandbox (asbx-*), so never run it beside another sandbox test.
+sandbox lock (/tmp/antrea-sandbox.lock) unless ANTREA_SANDBOX_LOCKED is
+set (run-e2e.sh holds it); e2e_main.py.
 """
 
 import ipaddress
@@ -38,15 +39,14 @@ import os
 import pathlib
 import subprocess
 import sys
-import time
 
 E2E = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(E2E))
 
 from sandbox import cluster as sbx  # noqa: E402
 from sandbox import util  # noqa: E402
-from test_sandbox import (cluster, create_pod, host_snapshot,  # noqa: E402
-                          sandbox_pids, wait_running)
+from test_sandbox import cluster, create_pod, wait_running  # noqa: E402
+import e2e_main  # noqa: E402
 import test_antrea as ta  # noqa: E402
 
 PY = "/usr/bin/python3"
@@ -70,12 +70,8 @@ spec:
 
 def up() -> dict:
     """cluster up in networkPolicyOnly; answers `info`."""
-    t0 = time.monotonic()
-    cluster("up", "--nodes", "2", "--cni", "antrea", "--mode", MODE,
-            timeout=900)
-    check(True, f"cluster up --nodes 2 --cni antrea --mode {MODE} "
-          f"({time.monotonic() - t0:.0f} s)")
-    return json.loads(cluster("info").stdout)
+    return e2e_main.cluster_up(check, "--nodes", "2", "--cni", "antrea",
+                               "--mode", MODE)
 
 
 def label(name: str, app: str) -> None:
@@ -245,37 +241,7 @@ def run_checks() -> None:
 
 
 def main() -> int:
-    if os.geteuid() != 0:
-        print("test_policyonly: needs root", file=sys.stderr)
-        return 77
-    if util.run_dir().joinpath("state.json").exists():
-        print("test_policyonly: a sandbox cluster is running; not touching "
-              "it", file=sys.stderr)
-        return 2
-    try:
-        sbx.find_build_dir()
-    except sbx.ClusterError as e:
-        print(f"test_policyonly: SKIP: {e}", file=sys.stderr)
-        return 77
-    before = host_snapshot()
-    try:
-        run_checks()
-    except Exception as e:  # noqa: BLE001 - reported as a failure
-        check(False, f"unexpected error: {type(e).__name__}", str(e))
-    finally:
-        cluster("down", check_rc=False, timeout=300)
-    after = host_snapshot()
-    check(after == before, "down: the host is as before",
-          json.dumps({k: [before[k], after[k]] for k in before
-                      if before[k] != after.get(k)}))
-    check(not sandbox_pids(), "down: no sandbox process is left",
-          str(sandbox_pids()))
-    if failures:
-        print(f"test_policyonly: {len(failures)} FAILED: "
-              f"{', '.join(failures)}")
-        return 1
-    print("test_policyonly: all passed")
-    return 0
+    return e2e_main.run("test_policyonly", run_checks, check, failures)
 
 
 if __name__ == "__main__":

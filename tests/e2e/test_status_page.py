@@ -24,26 +24,26 @@ ANTREA_SANDBOX_LOCKED is set (run-e2e.sh holds it); brings the cluster
 down at the end.
 """
 
-import fcntl
 import json
 import os
 import pathlib
 import subprocess
 import sys
-import time
 
 E2E = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(E2E))
 
 from sandbox import util  # noqa: E402
 from test_sandbox import (  # noqa: E402
-    CLUSTER, cluster, create_pod, wait_running)
+    CLUSTER, create_pod, wait_running)
 import chromium_page  # noqa: E402
+import e2e_main  # noqa: E402
+import test_antrea as ta  # noqa: E402
 
 PAGE_PORT = 10348
 URL = f"http://127.0.0.1:{PAGE_PORT}/"
-LOCK = "/tmp/antrea-sandbox.lock"
-failures: list[str] = []
+check = ta.check
+failures = ta.failures
 
 POLICY = """\
 apiVersion: networking.k8s.io/v1
@@ -55,14 +55,6 @@ spec:
   - from:
     - podSelector: {matchLabels: {app: page-1}}
 """
-
-
-def check(ok: bool, what: str, detail: str = "") -> bool:
-    print(("PASS " if ok else "FAIL ") + what + ("" if ok else f": {detail}"),
-          flush=True)
-    if not ok:
-        failures.append(what)
-    return ok
 
 
 def status_json(netns: str) -> dict:
@@ -77,11 +69,8 @@ def status_json(netns: str) -> dict:
 
 
 def body() -> None:
-    t0 = time.monotonic()
-    cluster("up", "--nodes", "2", "--cni", "antrea", "--tunnel", "geneve",
-            timeout=900)
-    check(True, f"cluster up ({time.monotonic() - t0:.0f} s)")
-    info = json.loads(cluster("info").stdout)
+    info = e2e_main.cluster_up(check, "--nodes", "2", "--cni", "antrea",
+                               "--tunnel", "geneve")
     cp = info["controlPlane"]["namespace"]
     nodes = [n["name"] for n in info["nodes"]]
     for i, node in enumerate(nodes):
@@ -182,35 +171,8 @@ def forward_checks(nodes: list) -> None:
 
 
 def main() -> int:
-    if os.geteuid() != 0:
-        print("test_status_page: needs root", file=sys.stderr)
-        return 77
-    if not chromium_page.chromium_path():
-        print("test_status_page: SKIP: chromium is not installed",
-              file=sys.stderr)
-        return 77
-    lock = None
-    if not os.environ.get("ANTREA_SANDBOX_LOCKED"):
-        lock = open(LOCK, "a")
-        print(f"waiting for the sandbox lock {LOCK}", flush=True)
-        fcntl.flock(lock, fcntl.LOCK_EX)
-    try:
-        if util.run_dir().joinpath("state.json").exists():
-            print("test_status_page: a sandbox is already up; not touching "
-                  "it", file=sys.stderr)
-            return 1
-        try:
-            body()
-        except Exception as e:  # noqa: BLE001
-            check(False, "test ran to completion", f"{type(e).__name__}: {e}")
-        finally:
-            down = cluster("down", check_rc=False, timeout=300)
-            check(down.returncode == 0, "cluster down", down.stderr)
-    finally:
-        if lock:
-            lock.close()
-    print(f"{len(failures)} failures")
-    return 1 if failures else 0
+    missing = [] if chromium_page.chromium_path() else ["chromium"]
+    return e2e_main.run("test_status_page", body, check, failures, missing)
 
 
 if __name__ == "__main__":

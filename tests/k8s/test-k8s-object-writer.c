@@ -10,7 +10,8 @@
  * conflict read back and retried; the object deleted meanwhile created
  * again; an outage retried with backoff and logged once, then the
  * recovery logged; a missing CRD named in the warning; a build that has
- * nothing to say sending nothing.
+ * nothing to say sending nothing.  Also the fingerprint mixing, and the
+ * fields AntreaAgentInfo and AntreaControllerInfo share (antrea-info.h).
  */
 
 #include <config.h>
@@ -24,6 +25,7 @@
 #include "event-loop.h"
 #include "http-test-server.h"
 #include "k8s-test-util.h"
+#include "k8s/antrea-info.h"
 #include "k8s/k8s-client.h"
 #include "k8s/k8s-config.h"
 #include "k8s/k8s-object-writer.h"
@@ -47,6 +49,15 @@ static struct {
                                    else had written just before */
     int n_get, n_post, n_put;   /* requests by method */
 } api = { .mutex = PTHREAD_MUTEX_INITIALIZER };
+
+/* Runs 'STATEMENT' (a change of the stand-in's state, or an assertion on
+ * it) with 'api.mutex' held. */
+#define API_LOCKED(STATEMENT)                   \
+    do {                                        \
+        pthread_mutex_lock(&api.mutex);         \
+        STATEMENT;                              \
+        pthread_mutex_unlock(&api.mutex);       \
+    } while (0)
 
 /* Answers 'status' with JSON 'body' (a reference this takes). */
 static void
@@ -390,18 +401,15 @@ Test(k8s_object_writer, conflict_is_read_back_and_retried, .init = setup,
 {
     start_writer(600000);
     wait_writes(1);
-    pthread_mutex_lock(&api.mutex);
-    api.conflicts_left = 1;
-    pthread_mutex_unlock(&api.mutex);
+    API_LOCKED(api.conflicts_left = 1);
     owner.value = 3;
     owner.fingerprint = 2;
     wait_writes(2);
     cr_assert_eq(stats().n_conflicts, 1);
     cr_assert_eq(stats().n_failures, 0);
     cr_assert_eq(stored_value(), 3);
-    pthread_mutex_lock(&api.mutex);
-    cr_assert_eq(api.n_get, 2);     /* the first, and after the conflict */
-    pthread_mutex_unlock(&api.mutex);
+    /* The first GET, and one after the conflict. */
+    API_LOCKED(cr_assert_eq(api.n_get, 2));
 }
 
 Test(k8s_object_writer, endless_conflicts_back_off, .init = setup,
@@ -409,16 +417,12 @@ Test(k8s_object_writer, endless_conflicts_back_off, .init = setup,
 {
     start_writer(600000);
     wait_writes(1);
-    pthread_mutex_lock(&api.mutex);
-    api.conflicts_left = 1000000;
-    pthread_mutex_unlock(&api.mutex);
+    API_LOCKED(api.conflicts_left = 1000000);
     owner.fingerprint = 2;
     unsigned int n = 2;
     cr_assert(run_loop_until(loop, failures_reach, &n, GENEROUS_MSEC));
     cr_assert(stats().failing);
-    pthread_mutex_lock(&api.mutex);
-    api.conflicts_left = 0;
-    pthread_mutex_unlock(&api.mutex);
+    API_LOCKED(api.conflicts_left = 0);
     wait_writes(2);
     cr_assert(!stats().failing);
 }
@@ -428,9 +432,7 @@ Test(k8s_object_writer, deleted_object_is_created_again, .init = setup,
 {
     start_writer(600000);
     wait_writes(1);
-    pthread_mutex_lock(&api.mutex);
-    api.exists = false;
-    pthread_mutex_unlock(&api.mutex);
+    API_LOCKED(api.exists = false);
     owner.value = 4;
     owner.fingerprint = 2;
     wait_writes(2);
@@ -442,9 +444,7 @@ Test(k8s_object_writer, outage_backs_off_and_logs_once, .init = setup,
      .fini = teardown)
 {
     log_capture_start();
-    pthread_mutex_lock(&api.mutex);
-    api.fail_status = 503;
-    pthread_mutex_unlock(&api.mutex);
+    API_LOCKED(api.fail_status = 503);
     owner.value = 6;
     start_writer(600000);
     unsigned int n = 4;
@@ -452,9 +452,7 @@ Test(k8s_object_writer, outage_backs_off_and_logs_once, .init = setup,
     cr_assert(stats().failing);
     cr_assert_eq(stats().n_writes, 0);
 
-    pthread_mutex_lock(&api.mutex);
-    api.fail_status = 0;
-    pthread_mutex_unlock(&api.mutex);
+    API_LOCKED(api.fail_status = 0);
     wait_writes(1);
     cr_assert(!stats().failing);
     cr_assert_eq(stored_value(), 6);
@@ -476,9 +474,7 @@ Test(k8s_object_writer, missing_crd_is_named, .init = setup,
      .fini = teardown)
 {
     log_capture_start();
-    pthread_mutex_lock(&api.mutex);
-    api.crd_missing = true;
-    pthread_mutex_unlock(&api.mutex);
+    API_LOCKED(api.crd_missing = true);
     start_writer(600000);
     unsigned int n = 2;
     cr_assert(run_loop_until(loop, failures_reach, &n, GENEROUS_MSEC));
@@ -487,9 +483,7 @@ Test(k8s_object_writer, missing_crd_is_named, .init = setup,
     cr_assert(strstr(text, "CustomResourceDefinition of " COLLECTION),
               "%s", text);
     free(text);
-    pthread_mutex_lock(&api.mutex);
-    cr_assert_eq(api.n_post, 0);
-    pthread_mutex_unlock(&api.mutex);
+    API_LOCKED(cr_assert_eq(api.n_post, 0));
 }
 
 Test(k8s_object_writer, nothing_to_say_sends_nothing, .init = setup,
@@ -499,9 +493,7 @@ Test(k8s_object_writer, nothing_to_say_sends_nothing, .init = setup,
     start_writer(600000);
     run_loop_for(loop, 200);
     cr_assert_gt(owner.n_builds, 1);
-    pthread_mutex_lock(&api.mutex);
-    cr_assert_eq(api.n_get + api.n_post + api.n_put, 0);
-    pthread_mutex_unlock(&api.mutex);
+    API_LOCKED(cr_assert_eq(api.n_get + api.n_post + api.n_put, 0));
     owner.nothing = false;
     wait_writes(1);
 }
@@ -511,4 +503,117 @@ Test(k8s_object_writer, formats_time)
     char buf[K8S_TIME_SIZE];
     k8s_format_time(1795723800, buf);
     cr_assert_str_eq(buf, "2026-11-26T20:10:00Z");
+}
+
+Test(k8s_object_writer, fingerprint_mix_is_fnv1a_over_the_bytes)
+{
+    /* FNV-1a 64 of the 8 bytes, least significant first. */
+    uint64_t h = K8S_OBJECT_FINGERPRINT_INIT;
+    k8s_object_fingerprint_mix(&h, 0);
+    cr_assert_eq(h, UINT64_C(0xa8c7f832281a39c5));
+    h = K8S_OBJECT_FINGERPRINT_INIT;
+    k8s_object_fingerprint_mix(&h, UINT64_C(0x0102030405060708));
+    cr_assert_eq(h, UINT64_C(0x0c6d4496e17859d5));
+
+    /* The order of the values counts. */
+    uint64_t a = K8S_OBJECT_FINGERPRINT_INIT;
+    uint64_t b = K8S_OBJECT_FINGERPRINT_INIT;
+    k8s_object_fingerprint_mix(&a, 1);
+    k8s_object_fingerprint_mix(&a, 2);
+    k8s_object_fingerprint_mix(&b, 2);
+    k8s_object_fingerprint_mix(&b, 1);
+    cr_assert_neq(a, b);
+}
+
+/* A message for every type but "Quiet". */
+static const char *
+test_condition_message(const char *type, const char *reason)
+{
+    return (!strcmp(type, "Quiet") ? NULL
+            : reason ? "down, with a reason" : "down");
+}
+
+/* Asserts that 'actual' (a reference this takes) equals the JSON text
+ * 'expected'. */
+static void
+assert_json(json_t *actual, const char *expected)
+{
+    json_error_t error;
+    json_t *want = json_loads(expected, 0, &error);
+    cr_assert_not_null(want, "bad expected JSON: %s", error.text);
+    char *got = json_dumps(actual, JSON_SORT_KEYS | JSON_COMPACT);
+    cr_assert(json_equal(actual, want), "got %s", got);
+    free(got);
+    json_decref(want);
+    json_decref(actual);
+}
+
+Test(k8s_object_writer, antrea_info_conditions)
+{
+    json_t *view = json_loads(
+        "[{\"type\": \"Up\", \"status\": \"True\", \"reason\": \"Fine\"},"
+        " {\"type\": \"Linked\", \"status\": \"False\"},"
+        " {\"type\": \"Synced\", \"status\": \"Unknown\","
+        "  \"reason\": \"Waiting\"},"
+        " {\"type\": \"Quiet\", \"status\": \"False\"},"
+        " {\"type\": \"NoStatus\"}, {\"status\": \"True\"}]", 0, NULL);
+    cr_assert_not_null(view);
+    assert_json(antrea_info_conditions(view, 86400, test_condition_message),
+                "[{\"type\": \"Up\", \"status\": \"True\","
+                "  \"reason\": \"Fine\","
+                "  \"lastHeartbeatTime\": \"1970-01-02T00:00:00Z\"},"
+                " {\"type\": \"Linked\", \"status\": \"False\","
+                "  \"lastHeartbeatTime\": \"1970-01-02T00:00:00Z\","
+                "  \"message\": \"down\"},"
+                " {\"type\": \"Synced\", \"status\": \"Unknown\","
+                "  \"reason\": \"Waiting\","
+                "  \"lastHeartbeatTime\": \"1970-01-02T00:00:00Z\","
+                "  \"message\": \"down, with a reason\"},"
+                " {\"type\": \"Quiet\", \"status\": \"False\","
+                "  \"lastHeartbeatTime\": \"1970-01-02T00:00:00Z\"}]");
+    /* No message function: no messages; not an array: no conditions. */
+    json_t *conditions = antrea_info_conditions(view, 0, NULL);
+    cr_assert_null(json_object_get(json_array_get(conditions, 1),
+                                   "message"));
+    json_decref(conditions);
+    assert_json(antrea_info_conditions(NULL, 0, test_condition_message),
+                "[]");
+    json_decref(view);
+}
+
+Test(k8s_object_writer, antrea_info_shared_fields)
+{
+    json_t *view = json_loads(
+        "{\"version\": \"v1.2.3\", \"networkPolicyControllerInfo\":"
+        " {\"networkPolicyNum\": 3, \"addressGroupNum\": 2,"
+        "  \"other\": 9}}", 0, NULL);
+    cr_assert_not_null(view);
+    assert_json(antrea_info_content_start(view, "kube-system", "agent-x"),
+                "{\"version\": \"v1.2.3\", \"podRef\": {\"kind\": \"Pod\","
+                " \"namespace\": \"kube-system\", \"name\": \"agent-x\"}}");
+    assert_json(antrea_info_content_start(view, "kube-system", NULL),
+                "{\"version\": \"v1.2.3\"}");
+    assert_json(antrea_info_content_start(NULL, NULL, NULL), "{}");
+    assert_json(antrea_info_policy_counts(view),
+                "{\"networkPolicyNum\": 3, \"addressGroupNum\": 2}");
+    assert_json(antrea_info_policy_counts(NULL), "{}");
+    assert_json(antrea_info_object_ref("Node", NULL, "n1"),
+                "{\"kind\": \"Node\", \"name\": \"n1\"}");
+    json_decref(view);
+
+    /* Kept strings: copies, NULL for "" and NULL. */
+    const char *name = "antrea";
+    const char *empty = "";
+    const char *none = NULL;
+    char *name_copy, *empty_copy, *none_copy;
+    antrea_info_keep_string(&name_copy, &name);
+    antrea_info_keep_string(&empty_copy, &empty);
+    antrea_info_keep_string(&none_copy, &none);
+    cr_assert_str_eq(name_copy, "antrea");
+    cr_assert_eq(name, name_copy);
+    cr_assert_null(empty_copy);
+    cr_assert_null(empty);
+    cr_assert_null(none_copy);
+    cr_assert_null(none);
+    free(name_copy);
 }

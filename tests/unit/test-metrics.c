@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "util.h"
 
 /* Returns true if 'text' has 'line' as one whole line. */
 static bool
@@ -28,6 +29,17 @@ has_line(const char *text, const char *line)
         }
     }
     return false;
+}
+
+/* Asserts that the text exposition of 'reg' is 'expected', then destroys
+ * 'reg'. */
+static void
+assert_exposition(struct metrics *reg, const char *expected)
+{
+    char *text = metrics_format(reg);
+    cr_assert_str_eq(text, expected);
+    free(text);
+    metrics_destroy(reg);
 }
 
 Test(metrics, counter_and_gauge_without_labels)
@@ -44,16 +56,13 @@ Test(metrics, counter_and_gauge_without_labels)
     metric_set(g, NULL, 1);
     metric_set(g, NULL, 0);
 
-    char *text = metrics_format(reg);
-    cr_assert_str_eq(text,
-                     "# HELP antrea_test_events Events seen.\n"
-                     "# TYPE antrea_test_events counter\n"
-                     "antrea_test_events 3\n"
-                     "# HELP antrea_test_up Up or not.\n"
-                     "# TYPE antrea_test_up gauge\n"
-                     "antrea_test_up 0\n");
-    free(text);
-    metrics_destroy(reg);
+    assert_exposition(reg,
+                      "# HELP antrea_test_events Events seen.\n"
+                      "# TYPE antrea_test_events counter\n"
+                      "antrea_test_events 3\n"
+                      "# HELP antrea_test_up Up or not.\n"
+                      "# TYPE antrea_test_up gauge\n"
+                      "antrea_test_up 0\n");
 }
 
 Test(metrics, labelled_family_and_escaping)
@@ -135,16 +144,13 @@ Test(metrics, histogram_without_labels)
     static const double bounds[] = { 1 };
     struct metric *h = metrics_histogram(reg, "h", "H.", NULL, bounds, 1);
     metric_observe(h, NULL, 0.25);
-    char *text = metrics_format(reg);
-    cr_assert_str_eq(text,
-                     "# HELP h H.\n"
-                     "# TYPE h histogram\n"
-                     "h_bucket{le=\"1\"} 1\n"
-                     "h_bucket{le=\"+Inf\"} 1\n"
-                     "h_sum 0.25\n"
-                     "h_count 1\n");
-    free(text);
-    metrics_destroy(reg);
+    assert_exposition(reg,
+                      "# HELP h H.\n"
+                      "# TYPE h histogram\n"
+                      "h_bucket{le=\"1\"} 1\n"
+                      "h_bucket{le=\"+Inf\"} 1\n"
+                      "h_sum 0.25\n"
+                      "h_count 1\n");
 }
 
 Test(metrics, float_formatting)
@@ -228,10 +234,62 @@ Test(metrics, invalid_names_and_misuse_are_refused)
     metric_set(labelled, NULL, 1);  /* no values: ignored */
     cr_assert_eq(metric_value(c, NULL), 0);
 
-    char *text = metrics_format(reg);
-    cr_assert_str_eq(text,
-                     "# HELP ns:c x\n# TYPE ns:c counter\nns:c 0\n"
-                     "# HELP l x\n# TYPE l gauge\n");
-    free(text);
-    metrics_destroy(reg);
+    assert_exposition(reg,
+                      "# HELP ns:c x\n# TYPE ns:c counter\nns:c 0\n"
+                      "# HELP l x\n# TYPE l gauge\n");
+}
+
+Test(metrics, table_registration_touch_each_and_event_hook)
+{
+    struct metrics *reg = metrics_create();
+    static const char *const labels[] = { "resource", NULL };
+    static const double bounds[] = { 1, 2 };
+    struct metric *up = NULL, *events = NULL, *seconds = NULL;
+    const struct metric_spec specs[] = {
+        { &up, METRIC_GAUGE, "t_up", "Up.", NULL, NULL, 0 },
+        { &events, METRIC_COUNTER, "t_events", "Events.", labels, NULL, 0 },
+        { &seconds, METRIC_HISTOGRAM, "t_seconds", "Time.", NULL, bounds,
+          2 },
+    };
+    metrics_register_table(reg, specs, ARRAY_SIZE(specs));
+    cr_assert_not_null(up);
+    cr_assert_not_null(events);
+    cr_assert_not_null(seconds);
+
+    /* A refused family (a name taken, a name with a space) is stored as
+     * NULL, whatever the pointer held before. */
+    struct metric *taken = up, *spaced = up;
+    const struct metric_spec refused[] = {
+        { &taken, METRIC_GAUGE, "t_up", "Twice.", NULL, NULL, 0 },
+        { &spaced, METRIC_GAUGE, "t up", "A space.", NULL, NULL, 0 },
+    };
+    metrics_register_table(reg, refused, ARRAY_SIZE(refused));
+    cr_assert_null(taken);
+    cr_assert_null(spaced);
+
+    static const char *const resources[] = { "pods", "nodes" };
+    metric_touch_each(events, resources, ARRAY_SIZE(resources));
+    metric_count_event("nodes", events);
+    metric_count_event("nodes", events);
+    metric_count_event("services", events);
+    metric_count_event("pods", NULL);   /* a refused counter: nothing */
+    metric_set(up, NULL, 1);
+    metric_observe(seconds, NULL, 1.5);
+
+    assert_exposition(reg,
+                      "# HELP t_up Up.\n"
+                      "# TYPE t_up gauge\n"
+                      "t_up 1\n"
+                      "# HELP t_events Events.\n"
+                      "# TYPE t_events counter\n"
+                      "t_events{resource=\"pods\"} 0\n"
+                      "t_events{resource=\"nodes\"} 2\n"
+                      "t_events{resource=\"services\"} 1\n"
+                      "# HELP t_seconds Time.\n"
+                      "# TYPE t_seconds histogram\n"
+                      "t_seconds_bucket{le=\"1\"} 0\n"
+                      "t_seconds_bucket{le=\"2\"} 1\n"
+                      "t_seconds_bucket{le=\"+Inf\"} 1\n"
+                      "t_seconds_sum 1.5\n"
+                      "t_seconds_count 1\n");
 }

@@ -12,6 +12,10 @@ core_lib_k8s_libantrea_k8s_la_SOURCES = \
 	core/lib/k8s/k8s-object-writer.c core/lib/k8s/k8s-object-writer.h \
 	core/lib/k8s/k8s-reflector.c core/lib/k8s/k8s-reflector.h \
 	core/lib/k8s/k8s-resource.c core/lib/k8s/k8s-resource.h
+# The fields AntreaAgentInfo and AntreaControllerInfo share (built by
+# core/agent/agent-info.c and core/controller/controller-info.c).
+core_lib_k8s_libantrea_k8s_la_SOURCES += \
+	core/lib/k8s/antrea-info.c core/lib/k8s/antrea-info.h
 core_lib_k8s_libantrea_k8s_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \
 	$(JANSSON_CFLAGS) $(YAML_CFLAGS)
 core_lib_k8s_libantrea_k8s_la_LIBADD = $(CURL_LIBS) $(JANSSON_LIBS) \

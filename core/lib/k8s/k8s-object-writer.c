@@ -74,6 +74,15 @@ k8s_format_time(time_t t, char buf[K8S_TIME_SIZE])
     strftime(buf, K8S_TIME_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void
+k8s_object_fingerprint_mix(uint64_t *fingerprint, uint64_t value)
+{
+    for (int i = 0; i < 8; i++) {
+        *fingerprint ^= (value >> (i * 8)) & 0xff;
+        *fingerprint *= UINT64_C(0x100000001b3);
+    }
+}
+
 /* Returns why 'response' is a failure, malloc'd: the Status message if
  * there is one. */
 static char *

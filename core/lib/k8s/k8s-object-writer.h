@@ -48,6 +48,13 @@ struct k8s_object_writer;
  * is written again within 'check_ms'. */
 typedef uint64_t k8s_object_fingerprint_func(void *aux);
 
+/* Builds a fingerprint: start from K8S_OBJECT_FINGERPRINT_INIT and mix
+ * in each value of the state with k8s_object_fingerprint_mix() (FNV-1a
+ * over the value's 8 bytes), so that a change of any value changes the
+ * result. */
+#define K8S_OBJECT_FINGERPRINT_INIT UINT64_C(0xcbf29ce484222325)
+void k8s_object_fingerprint_mix(uint64_t *fingerprint, uint64_t value);
+
 /* Returns the object's content: a new JSON object with every field but
  * "apiVersion", "kind" and "metadata", which the writer adds; NULL to
  * skip this write (the writer asks again at the next check). */
