@@ -39,6 +39,10 @@
 /* Bounds ofproto/trace. */
 #define TRACE_TIMEOUT_MS 10000
 
+/* How long ovs-vswitchd may take to say its version (a local socket; the
+ * agent's loop waits meanwhile). */
+#define OVS_VERSION_TIMEOUT_MS 1000
+
 /* Bytes of a log file the support bundle keeps (its end). */
 #define BUNDLE_LOG_MAX (4 * 1024 * 1024)
 
@@ -164,6 +168,38 @@ condition(const char *type, bool up, const char *reason)
                      "status", up ? "True" : "False", "reason", reason);
 }
 
+/* Returns the version of the Open vSwitch the agent runs on (caller
+ * frees), or NULL if unknown: Open_vSwitch:ovs_version, which ovs-ctl
+ * sets, else what ovs-vswitchd itself answers to "version" (started
+ * without ovs-ctl, nothing sets the column). */
+static char *
+running_ovs_version(const struct agent_api_params *p)
+{
+    char *version = aovs_ovsdb_get_ovs_version(bridge_ovsdb(p->bridge));
+    if (version) {
+        return version;
+    }
+
+    char *ctl = aovs_unixctl_vswitchd_path(p->cfg->ovs_run_dir);
+    char *answer = NULL, *error = NULL;
+    if (ctl && !aovs_unixctl_transact(ctl, "version", NULL, 0,
+                                      OVS_VERSION_TIMEOUT_MS, &answer,
+                                      &error)) {
+        /* "ovs-vswitchd (Open vSwitch) 3.1.0\n...": the first line's last
+         * word. */
+        answer[strcspn(answer, "\n")] = '\0';
+        const char *last = strrchr(answer, ' ');
+        last = last ? last + 1 : answer;
+        if (*last) {
+            version = xstrdup(last);
+        }
+    }
+    free(answer);
+    free(error);
+    free(ctl);
+    return version;
+}
+
 json_t *
 agent_view_info(const struct agent_api_params *p)
 {
@@ -176,6 +212,7 @@ agent_view_info(const struct agent_api_params *p)
     policy_controller_watch_state(p->policy, &n_watches, &n_synced);
     bool controller = n_watches && n_synced == n_watches;
 
+    char *ovs_version = ovsdb ? running_ovs_version(p) : NULL;
     struct aovs_switch *sw = bridge_switch(p->bridge);
     json_t *tables = json_object();
     struct aovs_flow_dump dump;
@@ -217,8 +254,8 @@ agent_view_info(const struct agent_api_params *p)
                   ovsdb ? "Connected" : "Disconnected"),
         condition("OpenflowConnectionUp", openflow,
                   openflow ? "Connected" : "Disconnected"));
-    return json_pack(
-        "{s:s, s:s, s:s, s:[s], s:{s:s, s:s, s:I, s:I, s:o}, "
+    json_t *view = json_pack(
+        "{s:s, s:s, s:s, s:[s], s:{s:s, s:s?, s:s, s:I, s:I, s:o}, "
         "s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:{s:b, s:I, s:I}, s:o}",
         "kind", "AntreaAgentInfo",
         "version", PACKAGE_VERSION,
@@ -226,6 +263,7 @@ agent_view_info(const struct agent_api_params *p)
         "nodeSubnet", cidr,
         "ovsInfo",
         "bridgeName", bridge_name(p->bridge),
+        "version", ovs_version,
         "datapathType", p->cfg->ovs_datapath_type,
         "flowNum", (json_int_t) aovs_switch_count_installed(sw),
         "round", (json_int_t) aovs_switch_get_round(sw),
@@ -245,6 +283,8 @@ agent_view_info(const struct agent_api_params *p)
         "watches", (json_int_t) n_watches,
         "syncedWatches", (json_int_t) n_synced,
         "agentConditions", conditions);
+    free(ovs_version);
+    return view;
 }
 
 json_t *

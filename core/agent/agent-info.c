@@ -121,6 +121,10 @@ agent_info_content(const json_t *view, const struct agent_info_params *p,
 
     const json_t *ovs = json_object_get(view, "ovsInfo");
     json_t *ovs_info = json_object();
+    /* null while ovs-vswitchd has not written it: left out. */
+    if (json_is_string(json_object_get(ovs, "version"))) {
+        antrea_info_copy_member(ovs_info, ovs, "version");
+    }
     antrea_info_copy_member(ovs_info, ovs, "bridgeName");
     antrea_info_copy_member(ovs_info, ovs, "flowTable");
     json_object_set_new(content, "ovsInfo", ovs_info);

@@ -165,6 +165,12 @@ def phase_content(admin, ca):
     tables = ovs.get("flowTable", {})
     check("agent: ovsInfo names br-int", ovs.get("bridgeName") == "br-int",
           ovs)
+    vswitchd = subprocess.run(["ovs-vswitchd", "--version"],
+                              capture_output=True, text=True,
+                              timeout=BOUND).stdout.split()
+    check("agent: ovsInfo.version is the running ovs-vswitchd's",
+          bool(vswitchd) and ovs.get("version") == vswitchd[-1],
+          f"{ovs.get('version')} != {vswitchd}")
     check("agent: flow counts per table, all positive",
           tables and all(isinstance(n, int) and n > 0
                          for n in tables.values()), tables)

@@ -311,6 +311,17 @@ aovs_ovsdb_get_other_config(struct aovs_ovsdb *db, const char *key)
     return value ? xstrdup(value) : NULL;
 }
 
+char *
+aovs_ovsdb_get_ovs_version(struct aovs_ovsdb *db)
+{
+    ovsdb_idl_run(db->idl);
+
+    const struct ovsrec_open_vswitch *ovs
+        = ovsrec_open_vswitch_first(db->idl);
+    return ovs && ovs->ovs_version && ovs->ovs_version[0]
+           ? xstrdup(ovs->ovs_version) : NULL;
+}
+
 /* A bridge's wanted state, checked and normalized. */
 struct bridge_wish {
     const struct aovs_bridge_settings *settings; /* As given. */
@@ -929,6 +940,7 @@ register_columns(struct ovsdb_idl *idl)
         &ovsrec_open_vswitch_col_other_config,
         &ovsrec_open_vswitch_col_next_cfg,
         &ovsrec_open_vswitch_col_cur_cfg,
+        &ovsrec_open_vswitch_col_ovs_version,
         &ovsrec_bridge_col_name,
         &ovsrec_bridge_col_ports,
         &ovsrec_bridge_col_datapath_type,

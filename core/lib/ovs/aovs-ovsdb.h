@@ -140,6 +140,9 @@ char *aovs_ovsdb_default_remote(void);
 int aovs_ovsdb_set_other_config(struct aovs_ovsdb *, const char *key,
                                 const char *value, char **errorp);
 char *aovs_ovsdb_get_other_config(struct aovs_ovsdb *, const char *key);
+/* The Open vSwitch version ovs-vswitchd wrote into the database
+ * (Open_vSwitch:ovs_version), or NULL while unknown; the caller frees it. */
+char *aovs_ovsdb_get_ovs_version(struct aovs_ovsdb *);
 
 /* Bridges. */
 int aovs_bridge_ensure(struct aovs_ovsdb *,
