@@ -190,22 +190,24 @@ class Capture:
             ["ip", "netns", "exec", netns, "tcpdump", "-n", "-U",
              "--immediate-mode", "-i", iface, "-w", str(path),
              *bpf.split()],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0)
         # tcpdump says "listening on" (after other notes) once it
-        # captures.
+        # captures.  Raw reads of the pipe: a buffered readline() could
+        # swallow both lines at once and leave select() nothing to see.
         deadline = time.monotonic() + 15
-        said = ""
-        while "listening on" not in said:
+        said = b""
+        while b"listening on" not in said:
             left = deadline - time.monotonic()
             ready, _, _ = select.select([self.proc.stderr], [], [],
                                         max(left, 0))
-            line = self.proc.stderr.readline() if ready else ""
-            if not line:
+            chunk = os.read(self.proc.stderr.fileno(), 4096) if ready else b""
+            if not chunk:
                 self.proc.kill()
                 self.proc.communicate(timeout=5)
+                text = said.decode(errors="replace")
                 raise RuntimeError(f"tcpdump in {netns} on {iface} did "
-                                   f"not start: {said}")
-            said += line
+                                   f"not start: {text}")
+            said += chunk
 
     def stop(self) -> tuple[bytes, str]:
         """Stops tcpdump; answers the pcap's bytes and its text dump."""
