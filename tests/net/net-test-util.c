@@ -172,6 +172,23 @@ nt_run_ok(const char *format, ...)
     return out;
 }
 
+char *
+nt_iptables_save(const char *ns, const char *table)
+{
+    return nt_run_ok("ip netns exec %s iptables-legacy-save -t %s "
+                     "| grep -v '^#'", ns, table);
+}
+
+void
+nt_assert_iptables_rule(const char *ns, const char *table, const char *spec)
+{
+    int status;
+    char *out = nt_run(&status, "ip netns exec %s iptables-legacy -t %s "
+                       "-C %s 2>&1", ns, table, spec);
+    cr_assert_eq(status, 0, "iptables -t %s -C %s: %s", table, spec, out);
+    free(out);
+}
+
 /* Returns true if 'haystack' contains 'needle'. */
 bool
 nt_contains(const char *haystack, const char *needle)

@@ -51,6 +51,15 @@ char *nt_run(int *statusp, const char *format, ...)
  * its output (caller frees). */
 char *nt_run_ok(const char *format, ...) ANTREA_PRINTF_FORMAT(1, 2);
 
+/* Returns iptables-legacy-save's output for 'table' in namespace 'ns'
+ * without its comment lines (they carry the time); caller frees. */
+char *nt_iptables_save(const char *ns, const char *table);
+
+/* Asserts that "iptables-legacy -C" finds rule 'spec' in 'table' of
+ * namespace 'ns'. */
+void nt_assert_iptables_rule(const char *ns, const char *table,
+                             const char *spec);
+
 /* Returns true if 'haystack' contains 'needle'. */
 bool nt_contains(const char *haystack, const char *needle);
 

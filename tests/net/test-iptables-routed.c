@@ -51,24 +51,11 @@ teardown(void)
     free(ns);
 }
 
-/* Returns iptables-legacy-save's output for 'table' without its comment
- * lines (they carry the time). */
-static char *
-save(const char *table)
-{
-    return nt_run_ok("ip netns exec %s iptables-legacy-save -t %s "
-                     "| grep -v '^#'", ns, table);
-}
-
-/* Asserts that "iptables-legacy -C" finds rule 'spec' in 'table'. */
+/* Asserts that rule 'spec' is in 'table' of the test's namespace. */
 static void
 assert_rule(const char *table, const char *spec)
 {
-    int status;
-    char *out = nt_run(&status, "ip netns exec %s iptables-legacy -t %s "
-                       "-C %s 2>&1", ns, table, spec);
-    cr_assert_eq(status, 0, "iptables -t %s -C %s: %s", table, spec, out);
-    free(out);
+    nt_assert_iptables_rule(ns, table, spec);
 }
 
 /* A routed-peers configuration for Node podCIDR 10.10.1.0/24 with one
@@ -130,8 +117,8 @@ TestSuite(iptables_routed, .init = setup, .fini = teardown, .timeout = 60);
 Test(iptables_routed, install_switch_off_uninstall)
 {
     NT_REQUIRE_ROOT();
-    char *mangle_before = save("mangle");
-    char *raw_before = save("raw");
+    char *mangle_before = nt_iptables_save(ns, "mangle");
+    char *raw_before = nt_iptables_save(ns, "raw");
     struct iptables_config config;
     struct antrea_prefix peer;
     routed_config(&config, &peer);
@@ -139,8 +126,8 @@ Test(iptables_routed, install_switch_off_uninstall)
     char *error = NULL;
     for (int i = 0; i < 2; i++) {
         cr_assert_eq(iptables_install(&config, &error), 0, "%s", error);
-        char *mangle = save("mangle");
-        char *raw = save("raw");
+        char *mangle = nt_iptables_save(ns, "mangle");
+        char *raw = nt_iptables_save(ns, "raw");
         cr_assert_str_eq(mangle, expected_mangle);
         cr_assert_str_eq(raw, expected_raw);
         free(mangle);
@@ -159,13 +146,13 @@ Test(iptables_routed, install_switch_off_uninstall)
     /* The mode no longer routes peers: both chains go, the rest stays. */
     config.routed_peers = false;
     cr_assert_eq(iptables_install(&config, &error), 0, "%s", error);
-    char *mangle = save("mangle");
-    char *raw = save("raw");
+    char *mangle = nt_iptables_save(ns, "mangle");
+    char *raw = nt_iptables_save(ns, "raw");
     cr_assert_str_eq(mangle, mangle_before);
     cr_assert_str_eq(raw, raw_before);
     free(mangle);
     free(raw);
-    char *nat = save("nat");
+    char *nat = nt_iptables_save(ns, "nat");
     cr_assert(nt_contains(nat, "-d 10.10.2.0/24"), "%s", nat);
     free(nat);
 
@@ -173,8 +160,8 @@ Test(iptables_routed, install_switch_off_uninstall)
     config.routed_peers = true;
     cr_assert_eq(iptables_install(&config, &error), 0, "%s", error);
     cr_assert_eq(iptables_uninstall(&error), 0, "%s", error);
-    mangle = save("mangle");
-    raw = save("raw");
+    mangle = nt_iptables_save(ns, "mangle");
+    raw = nt_iptables_save(ns, "raw");
     cr_assert_str_eq(mangle, mangle_before);
     cr_assert_str_eq(raw, raw_before);
     free(mangle);
@@ -194,11 +181,11 @@ Test(iptables_routed, no_service_cidr)
     memset(&config.service_cidr, 0, sizeof config.service_cidr);
     char *error = NULL;
     cr_assert_eq(iptables_install(&config, &error), 0, "%s", error);
-    char *mangle = save("mangle");
+    char *mangle = nt_iptables_save(ns, "mangle");
     cr_assert(nt_contains(mangle, ":ANTREA-MANGLE - [0:0]"), "%s", mangle);
     cr_assert(!nt_contains(mangle, "-A ANTREA-MANGLE"), "%s", mangle);
     free(mangle);
-    char *raw = save("raw");
+    char *raw = nt_iptables_save(ns, "raw");
     cr_assert(nt_contains(raw, "-j CT --notrack"), "%s", raw);
     free(raw);
 }
@@ -218,7 +205,7 @@ Test(iptables_routed, ipv6_service_cidr)
     cr_assert_str_eq(error, "Service CIDR fd00:10:96::/108 is not an IPv4 "
                      "CIDR (iptables rules are IPv4 only)");
     free(error);
-    char *mangle = save("mangle");
+    char *mangle = nt_iptables_save(ns, "mangle");
     cr_assert(!nt_contains(mangle, "ANTREA-MANGLE"), "%s", mangle);
     free(mangle);
 }

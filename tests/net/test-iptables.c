@@ -50,24 +50,11 @@ teardown(void)
     free(ns);
 }
 
-/* Returns iptables-legacy-save's output for 'table' without its comment
- * lines (they carry the time). */
-static char *
-save(const char *table)
-{
-    return nt_run_ok("ip netns exec %s iptables-legacy-save -t %s "
-                     "| grep -v '^#'", ns, table);
-}
-
-/* Asserts that "iptables-legacy -C" finds rule 'spec' in 'table'. */
+/* Asserts that rule 'spec' is in 'table' of the test's namespace. */
 static void
 assert_rule(const char *table, const char *spec)
 {
-    int status;
-    char *out = nt_run(&status, "ip netns exec %s iptables-legacy -t %s "
-                       "-C %s 2>&1", ns, table, spec);
-    cr_assert_eq(status, 0, "iptables -t %s -C %s: %s", table, spec, out);
-    free(out);
+    nt_assert_iptables_rule(ns, table, spec);
 }
 
 static const char expected_filter[] =
@@ -112,8 +99,8 @@ TestSuite(iptables, .init = setup, .fini = teardown, .timeout = 60);
 Test(iptables, install_update_uninstall)
 {
     NT_REQUIRE_ROOT();
-    char *filter_before = save("filter");
-    char *nat_before = save("nat");
+    char *filter_before = nt_iptables_save(ns, "filter");
+    char *nat_before = nt_iptables_save(ns, "nat");
 
     struct antrea_prefix cidrs[3];
     cr_assert(antrea_prefix_from_string("10.10.2.0/24", &cidrs[0]));
@@ -135,8 +122,8 @@ Test(iptables, install_update_uninstall)
     char *error = NULL;
     for (int i = 0; i < 2; i++) {
         cr_assert_eq(iptables_install(&config, &error), 0, "%s", error);
-        char *filter = save("filter");
-        char *nat = save("nat");
+        char *filter = nt_iptables_save(ns, "filter");
+        char *nat = nt_iptables_save(ns, "nat");
         cr_assert_str_eq(filter, expected_filter);
         cr_assert_str_eq(nat, expected_nat);
         free(filter);
@@ -168,15 +155,15 @@ Test(iptables, install_update_uninstall)
     expected_nat = xasprintf("%s%s%s%sCOMMIT\n", expected_nat_head,
                              NO_MASQ("10.10.1.0/24"),
                              NO_MASQ("10.10.2.0/24"), MASQ);
-    char *nat = save("nat");
+    char *nat = nt_iptables_save(ns, "nat");
     cr_assert_str_eq(nat, expected_nat);
     free(nat);
     free(expected_nat);
 
     for (int i = 0; i < 2; i++) {
         cr_assert_eq(iptables_uninstall(&error), 0, "%s", error);
-        char *filter = save("filter");
-        nat = save("nat");
+        char *filter = nt_iptables_save(ns, "filter");
+        nat = nt_iptables_save(ns, "nat");
         cr_assert_str_eq(filter, filter_before);
         cr_assert_str_eq(nat, nat_before);
         free(filter);
@@ -196,12 +183,12 @@ Test(iptables, no_snat)
     };
     char *error = NULL;
     cr_assert_eq(iptables_install(&config, &error), 0, "%s", error);
-    char *nat = save("nat");
+    char *nat = nt_iptables_save(ns, "nat");
     char *expected = xasprintf("%sCOMMIT\n", expected_nat_head);
     cr_assert_str_eq(nat, expected);
     free(expected);
     free(nat);
-    char *filter = save("filter");
+    char *filter = nt_iptables_save(ns, "filter");
     cr_assert_str_eq(filter, expected_filter);
     free(filter);
     cr_assert_eq(iptables_uninstall(&error), 0, "%s", error);
@@ -220,7 +207,7 @@ Test(iptables, uninstall_removes_foreign_jumps)
     free(nt_run_ok("ip netns exec %s iptables-legacy -I OUTPUT "
                    "-j ANTREA-FORWARD", ns));
     cr_assert_eq(iptables_uninstall(&error), 0, "%s", error);
-    char *filter = save("filter");
+    char *filter = nt_iptables_save(ns, "filter");
     cr_assert(!nt_contains(filter, "ANTREA"), "%s", filter);
     free(filter);
 }
@@ -229,7 +216,7 @@ Test(iptables, uninstall_removes_foreign_jumps)
 Test(iptables, bad_config)
 {
     NT_REQUIRE_ROOT();
-    char *filter_before = save("filter");
+    char *filter_before = nt_iptables_save(ns, "filter");
     char *error = NULL;
 
     struct iptables_config config = { .gateway_ifname = "", .snat = false };
@@ -253,7 +240,7 @@ Test(iptables, bad_config)
     cr_assert(nt_contains(error, "fd00:20::/64"), "%s", error);
     free(error);
 
-    char *filter = save("filter");
+    char *filter = nt_iptables_save(ns, "filter");
     cr_assert_str_eq(filter, filter_before);
     free(filter);
     free(filter_before);
