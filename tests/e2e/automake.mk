@@ -42,6 +42,10 @@ EXTRA_DIST += tests/e2e/sandbox/test_runtime_bandwidth.py
 # cluster with the sandbox's scraper ServiceAccount (docs/metrics.md).
 EXTRA_DIST += tests/e2e/test_metrics.py
 
+# antctl on the cluster: every command, both modes, the three output
+# formats, a stopped agent and controller (docs/antctl.md).
+EXTRA_DIST += tests/e2e/test_antctl.py
+
 # The main() of the e2e tests that bring the sandbox up themselves: skip
 # rules, the sandbox lock, cluster down and the host checks after it.
 EXTRA_DIST += tests/e2e/e2e_main.py

@@ -21,6 +21,9 @@
 #   - test_status_page.py: the controller's status page rendered by
 #     headless Chromium shows every Node, the cluster Healthy and a
 #     NetworkPolicy's span (docs/status-page.md);
+#   - test_antctl.py: every antctl command in agent mode on a Node and in
+#     controller mode, in table, json and yaml, and against a stopped
+#     agent and controller (docs/antctl.md);
 #   - netpol/test_netpol.py: the NetworkPolicy conformance suite on a
 #     cluster running antrea-controller and antrea-agent (encap).
 
@@ -61,7 +64,7 @@ failed=
 for t in sandbox/test_topology.py sandbox/test_kube.py \
          sandbox/test_runtime.py test_sandbox.py test_antrea.py \
          test_modes.py test_policyonly.py test_ipsec.py test_metrics.py \
-         test_status_page.py netpol/test_netpol.py; do
+         test_status_page.py test_antctl.py netpol/test_netpol.py; do
     echo "--- $t"
     rc=0
     PYTHONPATH="$e2e" timeout 1800 "$python" "$t" || rc=$?
