@@ -486,21 +486,26 @@ Test(pod_iface, verify_catches_changes)
 Test(pod_iface, gratuitous_arp)
 {
     NT_REQUIRE_ROOT();
-    struct pod_iface_config config;
-    struct pod_iface iface = create_standard(&config);
 
-    /* A packet socket on the host end, in the "host" namespace. */
+    /* A packet socket on the host end, in the "host" namespace.  Receive
+     * timestamps are turned on before the interface exists: the kernel
+     * enables them through deferred work, and a frame that arrives before
+     * that is stamped only when read, which would make the gaps between
+     * the ARPs meaningless. */
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
     cr_assert_geq(fd, 0);
+    int one = 1;
+    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+                            sizeof one), 0);
+
+    struct pod_iface_config config;
+    struct pod_iface iface = create_standard(&config);
     struct sockaddr_ll sll = {
         .sll_family = AF_PACKET,
         .sll_protocol = htons(ETH_P_ARP),
         .sll_ifindex = iface.host.ifindex,
     };
     cr_assert_eq(bind(fd, (struct sockaddr *) &sll, sizeof sll), 0);
-    int one = 1;
-    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
-                            sizeof one), 0);
 
     int pod_fd = open(pod_ns_path, O_RDONLY | O_CLOEXEC);
     cr_assert_geq(pod_fd, 0);
@@ -552,13 +557,16 @@ Test(pod_iface, gratuitous_arp)
         cr_assert_eq(memcmp(arp->arp_sha, iface.container.mac, 6), 0);
         cr_assert_eq(memcmp(arp->arp_tpa, pod_address.ip.bytes, 4), 0);
 
+        bool stamped = false;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
              c = CMSG_NXTHDR(&msg, c)) {
             if (c->cmsg_level == SOL_SOCKET
                 && c->cmsg_type == SCM_TIMESTAMPNS) {
                 memcpy(&stamps[n_seen], CMSG_DATA(c), sizeof stamps[0]);
+                stamped = true;
             }
         }
+        cr_assert(stamped, "ARP %d carries no receive timestamp", n_seen);
         n_seen++;
     }
     close(fd);
