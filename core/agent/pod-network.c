@@ -87,7 +87,9 @@ enum add_state {
     ADD_IN_TXN,                 /* its port is in the transaction */
     ADD_WAIT_OFPORT,            /* port in OVSDB, waits for its ofport */
     ADD_READY,                  /* ofport known, flows to install */
+    ADD_DONE,                   /* flows installed, answered */
 };
+#define N_ADD_STATES (ADD_DONE + 1)
 
 /* An ADD in progress, after its quick steps. */
 struct pod_add {
@@ -110,6 +112,8 @@ struct pod_add {
     struct pod_add *next_job;   /* in the worker queue or done list */
 
     enum add_state state;       /* where it is */
+    long long int entered[N_ADD_STATES]; /* time_usec() it last entered
+                                            each state, for the log */
     bool solo;                  /* after a batch failed: alone in its
                                    transaction and bundle */
     int attempts;               /* transactions tried */
@@ -167,6 +171,14 @@ struct pod_network {
     size_t n_garps;             /* number of 'garps' */
     size_t allocated_garps;     /* capacity of 'garps' */
 };
+
+/* Moves 'add' to 'state'. */
+static void
+add_enter(struct pod_add *add, enum add_state state)
+{
+    add->state = state;
+    add->entered[state] = time_usec();
+}
 
 static void pod_add_fail(struct pod_network *, struct pod_add *,
                          enum add_step, char *error);
@@ -706,9 +718,24 @@ pod_add_complete(struct pod_network *pn, struct pod_add *add)
     struct pod *pod = add->pod;
     char ip[ANTREA_IP_STRING_SIZE];
     antrea_ip_to_string(&pod->address.ip, ip, sizeof ip);
-    LOG_INFO("ADD %s/%s (container %s): %s on port %s ofport %"PRIu32,
+
+    /* Where its time went, so that a slow ADD says which step was slow.
+     * A step retried (a transaction conflict) counts from its last try. */
+    add_enter(add, ADD_DONE);
+    const long long int *t = add->entered;
+#define ADD_MS(FROM, TO) ((t[TO] - t[FROM]) / 1000.0)
+    LOG_INFO("ADD %s/%s (container %s): %s on port %s ofport %"PRIu32
+             " in %.1f ms (IPAM %.1f, veth %.1f, port wait %.1f, "
+             "port %.1f, ofport %.1f, flows %.1f)",
              pod->namespace, pod->name, pod->container_id, ip,
-             pod->host_ifname, pod->ofport);
+             pod->host_ifname, pod->ofport, ADD_MS(ADD_WAIT_IPAM, ADD_DONE),
+             ADD_MS(ADD_WAIT_IPAM, ADD_IN_WORKER),
+             ADD_MS(ADD_IN_WORKER, ADD_QUEUED),
+             ADD_MS(ADD_QUEUED, ADD_IN_TXN),
+             ADD_MS(ADD_IN_TXN, ADD_WAIT_OFPORT),
+             ADD_MS(ADD_WAIT_OFPORT, ADD_READY),
+             ADD_MS(ADD_READY, ADD_DONE));
+#undef ADD_MS
 
     pod_insert(pn, pod);
     garp_schedule(pn, pod);
@@ -767,7 +794,7 @@ start_ports_txn(struct pod_network *pn)
         } else if (items[i].error) {
             pod_add_fail(pn, add, ADD_IFACE, items[i].message);
         } else {
-            add->state = ADD_IN_TXN;
+            add_enter(add, ADD_IN_TXN);
         }
     }
     LOG_DBG("ports transaction for %zu Pods started", n);
@@ -798,14 +825,14 @@ follow_ports_txn(struct pod_network *pn)
         if (add->state != ADD_IN_TXN) {
             i++;
         } else if (!retval) {
-            add->state = ADD_WAIT_OFPORT;
+            add_enter(add, ADD_WAIT_OFPORT);
             add->deadline = deadline;
             i++;
         } else if ((retval == EAGAIN && add->attempts < MAX_TXN_ATTEMPTS)
                    || (retval != EAGAIN && n > 1)) {
             /* A conflict: build it again from the fresher replica.  A
              * batch refused: find out whose port it was. */
-            add->state = ADD_QUEUED;
+            add_enter(add, ADD_QUEUED);
             add->solo = add->solo || retval != EAGAIN;
             i++;
         } else {
@@ -834,7 +861,7 @@ collect_ofports(struct pod_network *pn)
                                           &error);
         if (!retval) {
             add->pod->ofport = ofport;
-            add->state = ADD_READY;
+            add_enter(add, ADD_READY);
             i++;
         } else if (retval == EAGAIN && now < add->deadline) {
             i++;
@@ -1092,7 +1119,7 @@ start_iface(struct pod_network *pn, struct pod_add *add,
         .default_gateway = add->gateway,
         .tx_csum_off = pn->opts.tx_csum_off,
     };
-    add->state = ADD_IN_WORKER;
+    add_enter(add, ADD_IN_WORKER);
     iface_workers_submit(&pn->workers, add);
 }
 
@@ -1208,7 +1235,7 @@ collect_ifaces(struct pod_network *pn)
         add->settings.name = pod->host_ifname;
         add->settings.external_ids = &add->ids;
         add->settings.iface_external_ids = &add->iface_ids;
-        add->state = ADD_QUEUED;
+        add_enter(add, ADD_QUEUED);
     }
 }
 
@@ -1307,7 +1334,7 @@ pod_add(void *pn_, struct cni_request *request,
     add->request = request;
     add->args = args;
     ipam_request_init(pn, args, &add->ipreq);
-    add->state = ADD_WAIT_IPAM;
+    add_enter(add, ADD_WAIT_IPAM);
     if (pn->n_adds >= pn->allocated_adds) {
         pn->adds = x2nrealloc(pn->adds, &pn->allocated_adds,
                               sizeof *pn->adds);

@@ -103,7 +103,7 @@ struct cni_request {
     bool dispatched;            /* handed to the handler */
     unsigned long long id;      /* for logs */
     long long received;         /* time_msec() it arrived */
-    long long received_usec;    /* monotonic_usec() it arrived, for metrics */
+    long long received_usec;    /* time_usec() it arrived, for metrics */
 
     struct cni_request_args args; /* what the handler sees */
     struct cni_env env;         /* owns the strings in 'args' */
@@ -159,17 +159,6 @@ static void request_free(struct cni_request *);
 static void dispatch(struct cni_server *, struct cni_request *);
 static void reply(struct cni_request *, const char *result,
                   size_t result_size, const struct cni_error *);
-
-/* A monotonic clock in microseconds: CNI latencies for metrics are a
- * few milliseconds, which time_msec() would round away. */
-static long long
-monotonic_usec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Creates a CNI server that listens on the socket 'options' name (NULL
  * for all defaults), calls 'handler's callbacks with 'aux', and runs in
@@ -762,7 +751,7 @@ handle_request(struct cni_server *server, struct cni_conn *conn,
     req->server = server;
     req->id = server->next_id++;
     req->received = time_msec();
-    req->received_usec = monotonic_usec();
+    req->received_usec = time_usec();
     list_init(&req->queue_node);
     list_init(&req->pending_node);
     list_init(&req->all_node);
@@ -979,7 +968,7 @@ reply(struct cni_request *req, const char *result, size_t result_size,
     }
     if (server && server->request_done) {
         server->request_done(server->request_done_aux, req->args.command,
-                             !error, (monotonic_usec() - req->received_usec)
+                             !error, (time_usec() - req->received_usec)
                                      / 1e6);
     }
 

@@ -291,6 +291,15 @@ time_msec(void)
     return (long long int) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long int
+time_usec(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long int) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Adds a task called 'name' to 'loop', after those already there.  Each
  * iteration calls 'run' and then, once every task has run, 'wait', each
  * with 'aux'; either may be NULL.  A task added while the loop iterates

@@ -41,8 +41,11 @@ void event_loop_set_poll(struct event_loop *, event_loop_poll_func *);
 int event_loop_block(struct event_loop *);
 short event_loop_revents(const struct event_loop *, int fd);
 
-/* A monotonic clock, in milliseconds. */
+/* A monotonic clock, in milliseconds, and the same clock in microseconds
+ * for durations of a few milliseconds (CNI latencies), which milliseconds
+ * would round away. */
 long long int time_msec(void);
+long long int time_usec(void);
 
 /* Tasks. */
 typedef void event_loop_task_func(void *aux);

@@ -247,6 +247,10 @@ Test(pod_iface, create_configures_everything)
     cr_assert(nt_contains(out, ",UP"), "%s", out);
     cr_assert(nt_contains(out, "link-netns"), "%s", out);
     free(out);
+    out = nt_run_ok("ip -n %s -o link show eth0", pod_ns);
+    cr_assert(nt_contains(out, ",UP"), "%s", out);
+    cr_assert(nt_contains(out, "state UP"), "%s", out);
+    free(out);
     int status;
     free(nt_run(&status, "ip -n %s link show eth0 2>&1", host_ns));
     cr_assert_neq(status, 0, "eth0 exists in the host namespace");

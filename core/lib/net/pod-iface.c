@@ -304,7 +304,37 @@ struct create_ctx {
     int pod_ifindex;            /* the container end once found, else 0 */
 };
 
-/* Creates the veth pair, its peer inside the Pod's namespace. */
+/* Returns a message that says which of the two names of the veth pair
+ * 'ctx' describes is taken, after the kernel refused to create it with
+ * EEXIST.  Looking only after a refusal keeps two round trips off every
+ * ADD. */
+static char *
+name_taken_message(struct create_ctx *ctx)
+{
+    const struct pod_iface_config *config = ctx->config;
+    struct rtnl_link *link;
+
+    if (!get_link(&ctx->pod, config->ifname, &link)) {
+        rtnl_link_put(link);
+        return xasprintf("interface %s already exists in network "
+                         "namespace %s", config->ifname, config->netns_path);
+    }
+    if (!get_link(&ctx->host, config->host_ifname, &link)) {
+        rtnl_link_put(link);
+        return xasprintf("host interface %s already exists",
+                         config->host_ifname);
+    }
+    /* Gone again since: the race of two creators. */
+    return xasprintf("cannot create veth %s (peer %s in %s): an interface "
+                     "with one of these names already exists",
+                     config->host_ifname, config->ifname,
+                     config->netns_path);
+}
+
+/* Creates the veth pair, its peer inside the Pod's namespace, the host
+ * end up (the flag in the creation request saves a change request).  Not
+ * so the peer: the kernel would open it before the pair is linked, which
+ * veth refuses with ENOTCONN. */
 static int
 create_veth(struct create_ctx *ctx, char **errorp)
 {
@@ -316,6 +346,7 @@ create_veth(struct create_ctx *ctx, char **errorp)
         return ENOMEM;
     }
     rtnl_link_set_name(veth, config->host_ifname);
+    rtnl_link_set_flags(veth, IFF_UP);
     struct rtnl_link *peer = rtnl_link_veth_get_peer(veth);
     rtnl_link_set_name(peer, config->ifname);
     rtnl_link_set_ns_fd(peer, ctx->netns_fd);
@@ -331,11 +362,7 @@ create_veth(struct create_ctx *ctx, char **errorp)
     rtnl_link_veth_release(veth);
     int error = rtnl_conn_errno(&ctx->host, nl_result);
     if (error == EEXIST) {
-        /* Someone took one of the names since we looked. */
-        *errorp = xasprintf("cannot create veth %s (peer %s in %s): an "
-                            "interface with one of these names already "
-                            "exists", config->host_ifname, config->ifname,
-                            config->netns_path);
+        *errorp = name_taken_message(ctx);
     } else if (error) {
         *errorp = xasprintf("cannot create veth %s (peer %s in %s): %s",
                             config->host_ifname, config->ifname,
@@ -345,8 +372,6 @@ create_veth(struct create_ctx *ctx, char **errorp)
     return error;
 }
 
-/* Does the work of pod_iface_create() after validation, leaving
- * 'ctx->host_ifindex' set once there is something to roll back. */
 /* Writes 'value' to /proc/sys/net/'key' (the calling thread's namespace,
  * the Node's).  A missing file is an error unless 'optional'. */
 static int
@@ -399,6 +424,8 @@ isolate_host_end(const char *ifname, char **errorp)
     return error;
 }
 
+/* Does the work of pod_iface_create() after validation, leaving
+ * 'ctx->host_ifindex' set once there is something to roll back. */
 static int
 create__(struct create_ctx *ctx, struct pod_iface *iface, char **errorp)
 {
@@ -406,33 +433,6 @@ create__(struct create_ctx *ctx, struct pod_iface *iface, char **errorp)
     struct rtnl_link *host_link = NULL;
     struct rtnl_link *pod_link = NULL;
     int error;
-
-    /* Refuse taken names up front, for a message that says which one;
-     * the kernel's EEXIST in create_veth() covers races. */
-    error = get_link(&ctx->pod, config->ifname, &pod_link);
-    if (!error) {
-        *errorp = xasprintf("interface %s already exists in network "
-                            "namespace %s", config->ifname,
-                            config->netns_path);
-        error = EEXIST;
-        goto out;
-    } else if (error != ENODEV) {
-        *errorp = xasprintf("cannot look up %s in network namespace %s: %s",
-                            config->ifname, config->netns_path,
-                            strerror(error));
-        goto out;
-    }
-    error = get_link(&ctx->host, config->host_ifname, &host_link);
-    if (!error) {
-        *errorp = xasprintf("host interface %s already exists",
-                            config->host_ifname);
-        error = EEXIST;
-        goto out;
-    } else if (error != ENODEV) {
-        *errorp = xasprintf("cannot look up host interface %s: %s",
-                            config->host_ifname, strerror(error));
-        goto out;
-    }
 
     error = create_veth(ctx, errorp);
     if (error) {
@@ -460,16 +460,23 @@ create__(struct create_ctx *ctx, struct pod_iface *iface, char **errorp)
     }
     ctx->pod_ifindex = rtnl_link_get_ifindex(pod_link);
 
-    /* The host end first, so that the container end has carrier when its
-     * routes go in. */
-    error = set_link_up(&ctx->host, host_link, "host interface", errorp);
-    if (error) {
-        goto out;
+    /* The host end is up unless the kernel ignored the flag of the
+     * creation request; it comes first, so that the container end has
+     * carrier when its routes go in.  The link objects then say up, as
+     * the kernel does. */
+    if (!(rtnl_link_get_flags(host_link) & IFF_UP)) {
+        error = set_link_up(&ctx->host, host_link, "host interface",
+                            errorp);
+        if (error) {
+            goto out;
+        }
+        rtnl_link_set_flags(host_link, IFF_UP);
     }
     error = set_link_up(&ctx->pod, pod_link, "container interface", errorp);
     if (error) {
         goto out;
     }
+    rtnl_link_set_flags(pod_link, IFF_UP);
 
     for (size_t i = 0; i < config->n_addresses; i++) {
         error = add_address(&ctx->pod, ctx->pod_ifindex,
@@ -514,19 +521,9 @@ create__(struct create_ctx *ctx, struct pod_iface *iface, char **errorp)
     }
 
     if (iface) {
-        /* Read again: the flags and state changed since. */
-        rtnl_link_put(host_link);
-        rtnl_link_put(pod_link);
-        host_link = pod_link = NULL;
-        error = get_link(&ctx->host, config->host_ifname, &host_link);
-        if (!error) {
-            error = get_link(&ctx->pod, config->ifname, &pod_link);
-        }
-        if (error) {
-            *errorp = xasprintf("cannot read back veth %s: %s",
-                                config->host_ifname, strerror(error));
-            goto out;
-        }
+        /* As read after creation: nothing since changed what
+         * struct pod_iface_link holds but the flags, set on these very
+         * objects. */
         link_to_pod_iface_link(host_link, &iface->host);
         link_to_pod_iface_link(pod_link, &iface->container);
     }
