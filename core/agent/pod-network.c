@@ -67,6 +67,14 @@ struct pod {
     uint8_t mac[6];             /* MAC of its interface in the Pod */
     uint32_t ofport;            /* ofport of the host end */
     uint64_t object;            /* bridge object id of its flows */
+    bool releasing;             /* a DEL is taking it apart */
+};
+
+/* Work for a veth worker thread, inside a struct pod_add (make its veth
+ * pair) or a struct pod_del (delete it). */
+struct iface_job {
+    struct iface_job *next;     /* in the worker queue or done list */
+    bool is_del;                /* in a struct pod_del */
 };
 
 /* Steps of ADD done so far, for rollback. */
@@ -109,7 +117,7 @@ struct pod_add {
     struct pod_iface pi;        /* its veth pair, once made */
     int iface_error;            /* pod_iface_create()'s answer */
     char *iface_message;        /* ... and its message, or NULL */
-    struct pod_add *next_job;   /* in the worker queue or done list */
+    struct iface_job job;       /* for the veth workers */
 
     enum add_state state;       /* where it is */
     long long int entered[N_ADD_STATES]; /* time_usec() it last entered
@@ -121,6 +129,39 @@ struct pod_add {
     struct aovs_smap ids;       /* its Port external_ids */
     struct aovs_smap iface_ids; /* its Interface external_ids */
     struct aovs_port_settings settings; /* its port, for the transaction */
+};
+
+/* Where an asynchronous DEL is.  Each step of ADD undone, in reverse:
+ * the flows of all DELs that arrived together go in one bundle, their
+ * ports in one OVSDB transaction, their veths on the workers. */
+enum del_state {
+    DEL_WAIT_FLOWS,             /* its flows to remove */
+    DEL_QUEUED,                 /* waits for the next OVSDB transaction */
+    DEL_IN_TXN,                 /* its port is in the transaction */
+    DEL_IN_WORKER,              /* its veth is being deleted */
+    DEL_WAIT_IPAM,              /* its address to release */
+    DEL_DONE,                   /* its address released, answered */
+};
+#define N_DEL_STATES (DEL_DONE + 1)
+
+/* A DEL in progress.  'pod' is NULL for a container the agent does not
+ * know (DEL is idempotent): then only what its names lead to is
+ * released. */
+struct pod_del {
+    struct pod *pod;            /* the Pod, or NULL */
+    struct cni_request *request; /* to answer */
+    struct antrea_ipam_request ipreq; /* its address to release; points
+                                         into the request's arguments */
+    char host_ifname[POD_IFACE_NAME_SIZE]; /* its port and veth */
+    enum del_state state;       /* where it is */
+    int attempts;               /* transactions tried */
+    long long int entered[N_DEL_STATES]; /* time_usec() it last entered
+                                            each state, for the log */
+
+    /* Written by the worker (DEL_IN_WORKER), as for struct pod_add. */
+    struct iface_job job;       /* for the veth workers */
+    int iface_error;            /* pod_iface_delete()'s answer */
+    char *iface_message;        /* ... and its message, or NULL */
 };
 
 /* Gratuitous ARPs still to send for one Pod. */
@@ -144,9 +185,9 @@ struct iface_workers {
     pthread_mutex_t mutex;      /* guards the members below */
     pthread_cond_t cond;        /* signalled when 'queue' grows or
                                    'stopping' is set */
-    struct pod_add *queue;      /* ADDs to work on, FIFO via 'tail' */
-    struct pod_add **tail;      /* where the next queued ADD goes */
-    struct pod_add *done;       /* ADDs worked on, for the loop */
+    struct iface_job *queue;    /* jobs to work on, FIFO via 'tail' */
+    struct iface_job **tail;    /* where the next queued job goes */
+    struct iface_job *done;     /* jobs worked on, for the loop */
     bool stopping;              /* workers must exit */
     int wake_fds[2];            /* pipe: workers write, the loop reads */
 };
@@ -165,8 +206,12 @@ struct pod_network {
                                    order */
     size_t n_adds;              /* number of 'adds' */
     size_t allocated_adds;      /* capacity of 'adds' */
-    struct aovs_txn *txn;       /* the ports transaction in flight, or
-                                   NULL */
+    struct pod_del **dels;      /* 'n_dels' DELs in progress, in arrival
+                                   order */
+    size_t n_dels;              /* number of 'dels' */
+    size_t allocated_dels;      /* capacity of 'dels' */
+    struct aovs_txn *txn;       /* the ports transaction in flight (of
+                                   ADDs or of DELs), or NULL */
     struct garp_job *garps;     /* 'n_garps' announcements under way */
     size_t n_garps;             /* number of 'garps' */
     size_t allocated_garps;     /* capacity of 'garps' */
@@ -183,6 +228,10 @@ add_enter(struct pod_add *add, enum add_state state)
 static void pod_add_fail(struct pod_network *, struct pod_add *,
                          enum add_step, char *error);
 static int iface_workers_start(struct iface_workers *, char **errorp);
+static void pod_del_finish(struct pod_network *, struct pod_del *, int code,
+                           char *error);
+static void follow_del_txn(struct pod_network *, int retval,
+                           const char *error);
 static void iface_workers_stop(struct iface_workers *);
 
 /* How long an ADD waits for ovs-vswitchd to give its port an ofport. */
@@ -492,8 +541,9 @@ void
 pod_network_destroy(struct pod_network *pn)
 {
     if (pn) {
-        /* ADDs in progress are undone; their answers go nowhere.  The
-         * workers finish the veth they are making first. */
+        /* ADDs in progress are undone, DELs in progress fail (the
+         * runtime retries them); their answers go nowhere.  The workers
+         * finish the veth they are working on first. */
         iface_workers_stop(&pn->workers);
         aovs_txn_destroy(pn->txn);
         pn->txn = NULL;
@@ -502,6 +552,12 @@ pod_network_destroy(struct pod_network *pn)
                          xstrdup("antrea-agent is stopping"));
         }
         free(pn->adds);
+        while (pn->n_dels) {
+            pod_del_finish(pn, pn->dels[pn->n_dels - 1],
+                           CNI_ERR_TRY_AGAIN_LATER,
+                           xstrdup("antrea-agent is stopping"));
+        }
+        free(pn->dels);
         free(pn->garps);
         for (size_t i = 0; i < pn->n_pods; i++) {
             pod_free(pn->pods[i]);
@@ -839,6 +895,7 @@ follow_ports_txn(struct pod_network *pn)
             pod_add_fail(pn, add, ADD_PORT, xstrdup(error));
         }
     }
+    follow_del_txn(pn, retval, error);
     free(error);
 }
 
@@ -937,8 +994,68 @@ install_ready(struct pod_network *pn)
 
 /* The veth workers. */
 
-/* A worker thread: makes the veth pairs of the ADDs in 'workers_''s
- * queue, one at a time, and hands each back to the loop. */
+/* Deletes the veths of the DELs in the list 'jobs' (through 'next'),
+ * all in one kernel request; on a worker thread. */
+static void
+run_del_jobs(struct iface_job *jobs)
+{
+    size_t n = 0;
+    for (struct iface_job *job = jobs; job; job = job->next) {
+        n++;
+    }
+    const char **names = xmalloc(n * sizeof *names);
+    int *errors = xmalloc(n * sizeof *errors);
+    char **messages = xmalloc(n * sizeof *messages);
+    size_t i = 0;
+    for (struct iface_job *job = jobs; job; job = job->next) {
+        names[i++] = CONTAINER_OF(job, struct pod_del, job)->host_ifname;
+    }
+    pod_iface_delete_many(names, n, errors, messages);
+    i = 0;
+    for (struct iface_job *job = jobs; job; job = job->next, i++) {
+        struct pod_del *del = CONTAINER_OF(job, struct pod_del, job);
+        del->iface_error = errors[i];
+        del->iface_message = messages[i];
+    }
+    free(messages);
+    free(errors);
+    free(names);
+}
+
+/* Takes the jobs to do next off 'w''s queue, with its mutex held: the
+ * first ADD alone, or every DEL queued, since deleting veths together
+ * costs about as much as deleting one.  Returns them as a list through
+ * 'next'. */
+static struct iface_job *
+take_jobs(struct iface_workers *w)
+{
+    struct iface_job *first = w->queue;
+    w->queue = first->next;
+    first->next = NULL;
+    if (first->is_del) {
+        struct iface_job **taken_tail = &first->next;
+        struct iface_job **link = &w->queue;
+        while (*link) {
+            struct iface_job *job = *link;
+            if (job->is_del) {
+                *link = job->next;      /* off the queue... */
+                job->next = NULL;
+                *taken_tail = job;      /* ...onto the batch */
+                taken_tail = &job->next;
+            } else {
+                link = &job->next;
+            }
+        }
+    }
+    w->tail = &w->queue;
+    while (*w->tail) {
+        w->tail = &(*w->tail)->next;
+    }
+    return first;
+}
+
+/* A worker thread: does the jobs in 'workers_''s queue, an ADD's veth
+ * pair or a batch of DELs' at a time, and hands them back to the loop. */
 static void *
 iface_worker_main(void *workers_)
 {
@@ -952,19 +1069,24 @@ iface_worker_main(void *workers_)
         if (w->stopping) {
             break;              /* The queue is the destroyer's now. */
         }
-        struct pod_add *add = w->queue;
-        w->queue = add->next_job;
-        if (!w->queue) {
-            w->tail = &w->queue;
-        }
+        struct iface_job *jobs = take_jobs(w);
         pthread_mutex_unlock(&w->mutex);
 
-        add->iface_error = pod_iface_create(&add->ic, &add->pi,
-                                            &add->iface_message);
+        if (jobs->is_del) {
+            run_del_jobs(jobs);
+        } else {
+            struct pod_add *add = CONTAINER_OF(jobs, struct pod_add, job);
+            add->iface_error = pod_iface_create(&add->ic, &add->pi,
+                                                &add->iface_message);
+        }
 
         pthread_mutex_lock(&w->mutex);
-        add->next_job = w->done;
-        w->done = add;
+        while (jobs) {
+            struct iface_job *next = jobs->next;
+            jobs->next = w->done;
+            w->done = jobs;
+            jobs = next;
+        }
         if (write(w->wake_fds[1], "", 1) < 0) {
             /* EAGAIN: the pipe is full, so the loop wakes anyway. */
         }
@@ -1037,21 +1159,21 @@ iface_workers_stop(struct iface_workers *w)
     w->wake_fds[0] = w->wake_fds[1] = -1;
 }
 
-/* Queues 'add' for a worker. */
+/* Queues 'job' for a worker. */
 static void
-iface_workers_submit(struct iface_workers *w, struct pod_add *add)
+iface_workers_submit(struct iface_workers *w, struct iface_job *job)
 {
     pthread_mutex_lock(&w->mutex);
-    add->next_job = NULL;
-    *w->tail = add;
-    w->tail = &add->next_job;
+    job->next = NULL;
+    *w->tail = job;
+    w->tail = &job->next;
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->mutex);
 }
 
-/* Returns the ADDs the workers are done with (a list through
- * 'next_job'), emptying the wake-up pipe. */
-static struct pod_add *
+/* Returns the jobs the workers are done with (a list through 'next'),
+ * emptying the wake-up pipe. */
+static struct iface_job *
 iface_workers_take_done(struct iface_workers *w)
 {
     char buf[64];
@@ -1059,7 +1181,7 @@ iface_workers_take_done(struct iface_workers *w)
         continue;
     }
     pthread_mutex_lock(&w->mutex);
-    struct pod_add *done = w->done;
+    struct iface_job *done = w->done;
     w->done = NULL;
     pthread_mutex_unlock(&w->mutex);
     return done;
@@ -1120,7 +1242,8 @@ start_iface(struct pod_network *pn, struct pod_add *add,
         .tx_csum_off = pn->opts.tx_csum_off,
     };
     add_enter(add, ADD_IN_WORKER);
-    iface_workers_submit(&pn->workers, add);
+    add->job.is_del = false;
+    iface_workers_submit(&pn->workers, &add->job);
 }
 
 /* Allocates the addresses of the 'n' ADDs 'adds' through the IPAM
@@ -1199,48 +1322,352 @@ run_ipam(struct pod_network *pn)
     free(adds);
 }
 
-/* Takes back the ADDs whose veth pair a worker made (or failed to make:
- * nothing of it is left then) and queues them for the next ports
+/* Takes back ADD 'add', whose veth pair a worker made (or failed to make:
+ * nothing of it is left then), and queues it for the next ports
  * transaction. */
 static void
-collect_ifaces(struct pod_network *pn)
+add_iface_done(struct pod_network *pn, struct pod_add *add)
 {
-    struct pod_add *next;
-    for (struct pod_add *add = iface_workers_take_done(&pn->workers); add;
-         add = next) {
-        next = add->next_job;
-        if (add->iface_error) {
-            char *error = add->iface_message;
-            add->iface_message = NULL;
-            pod_add_fail(pn, add, ADD_IPAM,
-                         error ? error : xstrdup(strerror(add->iface_error)));
-            continue;
-        }
+    if (add->iface_error) {
+        char *error = add->iface_message;
+        add->iface_message = NULL;
+        pod_add_fail(pn, add, ADD_IPAM,
+                     error ? error : xstrdup(strerror(add->iface_error)));
+        return;
+    }
 
-        struct pod *pod = add->pod;
-        memcpy(pod->mac, add->pi.container.mac, sizeof pod->mac);
-        char mac[18], ip[ANTREA_IP_STRING_SIZE];
-        format_mac(pod->mac, mac);
-        antrea_ip_to_string(&pod->address.ip, ip, sizeof ip);
-        aovs_smap_init(&add->ids);
-        aovs_smap_add(&add->ids, "container-id", pod->container_id);
-        aovs_smap_add(&add->ids, "pod-name", pod->name);
-        aovs_smap_add(&add->ids, "pod-namespace", pod->namespace);
-        aovs_smap_add(&add->ids, "ip-address", ip);
-        aovs_smap_add(&add->ids, "attached-mac", mac);
-        aovs_smap_add(&add->ids, "antrea-type", "container");
-        aovs_smap_add(&add->ids, "if-dev", pod->ifname);
-        aovs_smap_init(&add->iface_ids);
-        aovs_smap_add(&add->iface_ids, "attached-mac", mac);
-        add->settings.name = pod->host_ifname;
-        add->settings.external_ids = &add->ids;
-        add->settings.iface_external_ids = &add->iface_ids;
-        add_enter(add, ADD_QUEUED);
+    struct pod *pod = add->pod;
+    memcpy(pod->mac, add->pi.container.mac, sizeof pod->mac);
+    char mac[18], ip[ANTREA_IP_STRING_SIZE];
+    format_mac(pod->mac, mac);
+    antrea_ip_to_string(&pod->address.ip, ip, sizeof ip);
+    aovs_smap_init(&add->ids);
+    aovs_smap_add(&add->ids, "container-id", pod->container_id);
+    aovs_smap_add(&add->ids, "pod-name", pod->name);
+    aovs_smap_add(&add->ids, "pod-namespace", pod->namespace);
+    aovs_smap_add(&add->ids, "ip-address", ip);
+    aovs_smap_add(&add->ids, "attached-mac", mac);
+    aovs_smap_add(&add->ids, "antrea-type", "container");
+    aovs_smap_add(&add->ids, "if-dev", pod->ifname);
+    aovs_smap_init(&add->iface_ids);
+    aovs_smap_add(&add->iface_ids, "attached-mac", mac);
+    add->settings.name = pod->host_ifname;
+    add->settings.external_ids = &add->ids;
+    add->settings.iface_external_ids = &add->iface_ids;
+    add_enter(add, ADD_QUEUED);
+}
+
+/* DEL, asynchronous like ADD.  pod_del() only queues a DEL; in
+ * pod_network_run() the flows of all DELs waiting go in one bundle,
+ * their ports in one OVSDB transaction, their veths to a worker that
+ * deletes them with one kernel request (deleting a veth waits for RCU
+ * grace periods, many milliseconds, which would otherwise stop the loop,
+ * and a batch waits once), their addresses in one IPAM call (del_batch,
+ * when the module has it), and then each DEL is answered.  GC and the restart
+ * reconciliation use the synchronous release_attachment(). */
+
+/* Takes the flows of 'pod' out of the desired flow table and stops its
+ * announcements; the next bridge commit removes the flows. */
+static void
+forget_flows(struct pod_network *pn, const struct pod *pod)
+{
+    garp_cancel(pn, pod->ofport);
+    bridge_remove_flows(pn->opts.bridge, pod->object);
+}
+
+/* Commits the removal of forgotten flows.  A failure only delays it:
+ * the desired table no longer has them, and bridge_run() retries. */
+static void
+commit_removals(struct pod_network *pn, const char *what)
+{
+    char *error = NULL;
+    if (bridge_commit(pn->opts.bridge, &error)) {
+        LOG_WARN("%s: %s", what, error);
+        free(error);
     }
 }
 
-/* The CNI server's run step: moves the ADDs in progress on and sends the
- * gratuitous ARPs that are due. */
+/* Releases the address of 'ipreq' through the IPAM module.  Returns 0,
+ * or CNI_ERR_IPAM_FAILURE with a message in '*errorp'. */
+static int
+release_address(struct pod_network *pn,
+                const struct antrea_ipam_request *ipreq, char **errorp)
+{
+    char msg[ANTREA_ERROR_SIZE] = "";
+    if (pn->opts.ipam->del(pn->opts.ipam_state, ipreq, msg)) {
+        *errorp = xasprintf("IPAM could not release the address of "
+                            "container %s: %s", ipreq->container_id, msg);
+        return CNI_ERR_IPAM_FAILURE;
+    }
+    *errorp = NULL;
+    return 0;
+}
+
+/* Moves 'del' to 'state'. */
+static void
+del_enter(struct pod_del *del, enum del_state state)
+{
+    del->state = state;
+    del->entered[state] = time_usec();
+}
+
+/* Returns the DEL in progress for 'container_id', or NULL. */
+static struct pod_del *
+pod_del_find(const struct pod_network *pn, const char *container_id)
+{
+    for (size_t i = 0; i < pn->n_dels; i++) {
+        if (!strcmp(pn->dels[i]->ipreq.container_id, container_id)) {
+            return pn->dels[i];
+        }
+    }
+    return NULL;
+}
+
+/* Returns the number of DELs in progress in 'state'. */
+static size_t
+count_dels(const struct pod_network *pn, enum del_state state)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pn->n_dels; i++) {
+        n += pn->dels[i]->state == state;
+    }
+    return n;
+}
+
+/* Answers 'del' and forgets it: with CNI error 'code' and message 'error'
+ * (freed here) if 'code' is nonzero, then the Pod stays known so that a
+ * retry finds what is left; else with success, and the Pod is gone. */
+static void
+pod_del_finish(struct pod_network *pn, struct pod_del *del, int code,
+               char *error)
+{
+    for (size_t i = 0; i < pn->n_dels; i++) {
+        if (pn->dels[i] == del) {
+            memmove(&pn->dels[i], &pn->dels[i + 1],
+                    (pn->n_dels - i - 1) * sizeof *pn->dels);
+            pn->n_dels--;
+            break;
+        }
+    }
+
+    /* The request's arguments, which 'ipreq' points into, go with the
+     * answer: log first. */
+    if (code) {
+        LOG_WARN("DEL container %s failed: %s", del->ipreq.container_id,
+                 error);
+        if (del->pod) {
+            del->pod->releasing = false;
+        }
+        cni_server_reply_error(del->request, code, NULL, "%s", error);
+    } else {
+        del_enter(del, DEL_DONE);
+        const long long int *t = del->entered;
+#define DEL_MS(FROM, TO) ((t[TO] - t[FROM]) / 1000.0)
+        LOG_INFO("DEL container %s (port %s) in %.1f ms (flows %.1f, port "
+                 "wait %.1f, port %.1f, veth %.1f, IPAM %.1f)",
+                 del->ipreq.container_id, del->host_ifname,
+                 DEL_MS(DEL_WAIT_FLOWS, DEL_DONE),
+                 DEL_MS(DEL_WAIT_FLOWS, DEL_QUEUED),
+                 DEL_MS(DEL_QUEUED, DEL_IN_TXN),
+                 DEL_MS(DEL_IN_TXN, DEL_IN_WORKER),
+                 DEL_MS(DEL_IN_WORKER, DEL_WAIT_IPAM),
+                 DEL_MS(DEL_WAIT_IPAM, DEL_DONE));
+#undef DEL_MS
+        if (del->pod) {
+            pod_remove(pn, del->pod);
+            pod_free(del->pod);
+        }
+        cni_server_reply_result(del->request, NULL);
+    }
+    free(error);
+    free(del->iface_message);
+    free(del);
+}
+
+/* Removes the flows of the DELs that wait for it, in one bundle. */
+static void
+del_remove_flows(struct pod_network *pn)
+{
+    bool removed = false;
+    for (size_t i = 0; i < pn->n_dels; i++) {
+        struct pod_del *del = pn->dels[i];
+        if (del->state == DEL_WAIT_FLOWS) {
+            if (del->pod) {
+                forget_flows(pn, del->pod);
+                removed = true;
+            }
+            del_enter(del, DEL_QUEUED);
+        }
+    }
+    if (removed) {
+        commit_removals(pn, "removing the flows of deleted Pods");
+    }
+}
+
+/* Hands 'del' to a worker, which deletes its veth. */
+static void
+del_start_iface(struct pod_network *pn, struct pod_del *del)
+{
+    if (del->state == DEL_QUEUED) {
+        del_enter(del, DEL_IN_TXN);     /* no port: a transaction of 0 ms */
+    }
+    del_enter(del, DEL_IN_WORKER);
+    del->job.is_del = true;
+    iface_workers_submit(&pn->workers, &del->job);
+}
+
+/* Starts the transaction that deletes the ports of the queued DELs; those
+ * without a port go on to their veth at once. */
+static void
+start_del_txn(struct pod_network *pn)
+{
+    struct aovs_ovsdb *db = bridge_ovsdb(pn->opts.bridge);
+    struct pod_del **batch = xmalloc(pn->n_dels * sizeof *batch);
+    const char **names = xmalloc(pn->n_dels * sizeof *names);
+    size_t n = 0;
+    for (size_t i = 0; i < pn->n_dels; i++) {
+        struct pod_del *del = pn->dels[i];
+        if (del->state != DEL_QUEUED) {
+            continue;
+        }
+        struct aovs_port port;
+        if (aovs_port_get(db, del->host_ifname, &port)) {
+            del_start_iface(pn, del);
+            continue;
+        }
+        aovs_port_destroy(&port);
+        names[n] = del->host_ifname;
+        batch[n++] = del;
+    }
+
+    char *error = NULL;
+    int retval = n ? aovs_port_delete_batch(db, names, n, &pn->txn, &error)
+                   : 0;
+    for (size_t i = 0; i < n; i++) {
+        struct pod_del *del = batch[i];
+        del->attempts++;
+        if (retval) {
+            pod_del_finish(pn, del, CNI_ERR_CONFIG_INTERFACE_FAILURE,
+                           xasprintf("cannot delete port %s: %s",
+                                     del->host_ifname, error));
+        } else if (pn->txn) {
+            del_enter(del, DEL_IN_TXN);
+        } else {
+            del_start_iface(pn, del); /* The ports went meanwhile. */
+        }
+    }
+    if (n) {
+        LOG_DBG("ports transaction deleting %zu Pods started", n);
+    }
+    free(error);
+    free(names);
+    free(batch);
+}
+
+/* Moves on the DELs whose ports were in the transaction that just ended
+ * with 'retval' and 'error'. */
+static void
+follow_del_txn(struct pod_network *pn, int retval, const char *error)
+{
+    for (size_t i = 0; i < pn->n_dels; ) {
+        struct pod_del *del = pn->dels[i];
+        if (del->state != DEL_IN_TXN) {
+            i++;
+        } else if (!retval) {
+            del_start_iface(pn, del);
+            i++;
+        } else if (retval == EAGAIN && del->attempts < MAX_TXN_ATTEMPTS) {
+            del_enter(del, DEL_QUEUED);
+            i++;
+        } else {
+            pod_del_finish(pn, del, CNI_ERR_CONFIG_INTERFACE_FAILURE,
+                           xstrdup(error));
+        }
+    }
+}
+
+/* Takes back 'del', whose veth a worker deleted (or failed to): on to its
+ * address, or finished with the worker's error. */
+static void
+del_iface_done(struct pod_network *pn, struct pod_del *del)
+{
+    if (del->iface_error) {
+        char *error = (del->iface_message ? del->iface_message
+                       : xstrdup(strerror(del->iface_error)));
+        del->iface_message = NULL;
+        pod_del_finish(pn, del, CNI_ERR_CONFIG_INTERFACE_FAILURE, error);
+    } else {
+        del_enter(del, DEL_WAIT_IPAM);
+    }
+}
+
+/* Releases the addresses of the DELs waiting for it, in one del_batch
+ * call when the IPAM module has one, and finishes them. */
+static void
+release_del_addresses(struct pod_network *pn)
+{
+    struct pod_del **dels = xmalloc((pn->n_dels ? pn->n_dels : 1)
+                                    * sizeof *dels);
+    size_t n = 0;
+    for (size_t i = 0; i < pn->n_dels; i++) {
+        if (pn->dels[i]->state == DEL_WAIT_IPAM) {
+            dels[n++] = pn->dels[i];
+        }
+    }
+    if (n > 1 && pn->opts.ipam->del_batch) {
+        const struct antrea_ipam_request **reqs = xmalloc(n * sizeof *reqs);
+        int *retvals = xmalloc(n * sizeof *retvals);
+        char (*errors)[ANTREA_ERROR_SIZE] = xcalloc(n, sizeof *errors);
+        char **errorps = xmalloc(n * sizeof *errorps);
+        for (size_t i = 0; i < n; i++) {
+            reqs[i] = &dels[i]->ipreq;
+            errorps[i] = errors[i];
+        }
+        pn->opts.ipam->del_batch(pn->opts.ipam_state, reqs, retvals,
+                                 errorps, n);
+        for (size_t i = 0; i < n; i++) {
+            pod_del_finish(pn, dels[i],
+                           retvals[i] ? CNI_ERR_IPAM_FAILURE : 0,
+                           (retvals[i]
+                            ? xasprintf("IPAM could not release the address "
+                                        "of container %s: %s",
+                                        dels[i]->ipreq.container_id,
+                                        errors[i])
+                            : NULL));
+        }
+        free(errorps);
+        free(errors);
+        free(retvals);
+        free(reqs);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            char *error;
+            int code = release_address(pn, &dels[i]->ipreq, &error);
+            pod_del_finish(pn, dels[i], code, error);
+        }
+    }
+    free(dels);
+}
+
+/* Takes back the jobs the workers are done with. */
+static void
+collect_jobs(struct pod_network *pn)
+{
+    struct iface_job *next;
+    for (struct iface_job *job = iface_workers_take_done(&pn->workers); job;
+         job = next) {
+        next = job->next;
+        if (job->is_del) {
+            del_iface_done(pn, CONTAINER_OF(job, struct pod_del, job));
+        } else {
+            add_iface_done(pn, CONTAINER_OF(job, struct pod_add, job));
+        }
+    }
+    release_del_addresses(pn);
+}
+
+/* The CNI server's run step: moves the ADDs and DELs in progress on and
+ * sends the gratuitous ARPs that are due. */
 static void
 pod_network_run(void *pn_)
 {
@@ -1248,9 +1675,13 @@ pod_network_run(void *pn_)
 
     follow_ports_txn(pn);
     run_ipam(pn);
-    collect_ifaces(pn);
+    collect_jobs(pn);
+    del_remove_flows(pn);
     if (!pn->txn && count_adds(pn, ADD_QUEUED)) {
         start_ports_txn(pn);
+    }
+    if (!pn->txn && count_dels(pn, DEL_QUEUED)) {
+        start_del_txn(pn);
     }
     collect_ofports(pn);
     install_ready(pn);
@@ -1268,8 +1699,15 @@ pod_network_wait(void *pn_, struct event_loop *loop)
     if (pn->txn) {
         aovs_txn_wait(pn->txn);
     }
-    if (count_adds(pn, ADD_IN_WORKER)) {
+    if (count_adds(pn, ADD_IN_WORKER) || count_dels(pn, DEL_IN_WORKER)) {
         event_loop_fd_wait(loop, pn->workers.wake_fds[0], POLLIN);
+    }
+    for (size_t i = 0; i < pn->n_dels; i++) {
+        const struct pod_del *del = pn->dels[i];
+        if (del->state == DEL_WAIT_FLOWS
+            || (del->state == DEL_QUEUED && !pn->txn)) {
+            event_loop_immediate_wake(loop);
+        }
     }
     for (size_t i = 0; i < pn->n_adds; i++) {
         const struct pod_add *add = pn->adds[i];
@@ -1354,18 +1792,9 @@ release_attachment(struct pod_network *pn, struct pod *pod,
                    const char *host_ifname,
                    const struct antrea_ipam_request *ipreq, char **errorp)
 {
-    char *error = NULL;
-
     if (pod) {
-        garp_cancel(pn, pod->ofport);
-        bridge_remove_flows(pn->opts.bridge, pod->object);
-        if (bridge_commit(pn->opts.bridge, &error)) {
-            /* The desired table no longer has them; bridge_run()
-             * retries. */
-            LOG_WARN("container %s: %s", pod->container_id, error);
-            free(error);
-            error = NULL;
-        }
+        forget_flows(pn, pod);
+        commit_removals(pn, pod->container_id);
     }
 
     struct aovs_ovsdb *db = bridge_ovsdb(pn->opts.bridge);
@@ -1380,47 +1809,43 @@ release_attachment(struct pod_network *pn, struct pod *pod,
         return CNI_ERR_CONFIG_INTERFACE_FAILURE;
     }
 
-    char msg[ANTREA_ERROR_SIZE] = "";
-    if (pn->opts.ipam->del(pn->opts.ipam_state, ipreq, msg)) {
-        *errorp = xasprintf("IPAM could not release the address of "
-                            "container %s: %s", ipreq->container_id, msg);
-        return CNI_ERR_IPAM_FAILURE;
-    }
-    *errorp = NULL;
-    return 0;
+    return release_address(pn, ipreq, errorp);
 }
 
-/* CNI DEL: idempotent, also for containers never seen. */
+/* CNI DEL: idempotent, also for containers never seen.  Queues the DEL;
+ * pod_network_run() takes it through flows, port, veth and address. */
 static void
 pod_del(void *pn_, struct cni_request *request,
         const struct cni_request_args *args)
 {
     struct pod_network *pn = pn_;
-    struct pod *pod = pod_find(pn, args->container_id);
-    char host_ifname[POD_IFACE_NAME_SIZE];
 
-    if (pod) {
-        strcpy(host_ifname, pod->host_ifname);
-    } else {
-        pod_iface_host_name(args->k8s ? args->k8s->pod_name : NULL,
-                            args->container_id, host_ifname);
-    }
-
-    struct antrea_ipam_request ipreq;
-    ipam_request_init(pn, args, &ipreq);
-    char *error;
-    int code = release_attachment(pn, pod, host_ifname, &ipreq, &error);
-    if (code) {
-        cni_server_reply_error(request, code, NULL, "%s", error);
-        free(error);
+    if (pod_del_find(pn, args->container_id)) {
+        /* The CNI server serialises the calls of one container, so this
+         * is a handler bug; say so rather than release twice. */
+        cni_server_reply_error(request, CNI_ERR_TRY_AGAIN_LATER, NULL,
+                               "a DEL of container %s is in progress",
+                               args->container_id);
         return;
     }
-    if (pod) {
-        pod_remove(pn, pod);
-        pod_free(pod);
+
+    struct pod_del *del = xcalloc(1, sizeof *del);
+    del->pod = pod_find(pn, args->container_id);
+    if (del->pod) {
+        del->pod->releasing = true;
+        strcpy(del->host_ifname, del->pod->host_ifname);
+    } else {
+        pod_iface_host_name(args->k8s ? args->k8s->pod_name : NULL,
+                            args->container_id, del->host_ifname);
     }
-    LOG_INFO("DEL container %s (port %s)", args->container_id, host_ifname);
-    cni_server_reply_result(request, NULL);
+    del->request = request;
+    ipam_request_init(pn, args, &del->ipreq);
+    del_enter(del, DEL_WAIT_FLOWS);
+    if (pn->n_dels >= pn->allocated_dels) {
+        pn->dels = x2nrealloc(pn->dels, &pn->allocated_dels,
+                              sizeof *pn->dels);
+    }
+    pn->dels[pn->n_dels++] = del;
 }
 
 /* Returns true if GC request 'conf' lists the attachment of container
@@ -1447,7 +1872,8 @@ static bool
 container_is_known(const struct pod_network *pn, const char *container_id)
 {
     return (pod_find(pn, container_id)
-            || pod_add_find(pn, container_id));
+            || pod_add_find(pn, container_id)
+            || pod_del_find(pn, container_id));
 }
 
 /* Fills 'req' for releasing the address of container 'container_id'
@@ -1491,8 +1917,9 @@ gc_pods(struct pod_network *pn, const struct cni_request_args *args,
     size_t n = 0;
     for (size_t i = 0; i < pn->n_pods; ) {
         struct pod *pod = pn->pods[i];
-        if (attachment_is_valid(args->conf, pod->container_id,
-                                pod->ifname)) {
+        if (pod->releasing
+            || attachment_is_valid(args->conf, pod->container_id,
+                                   pod->ifname)) {
             i++;
             continue;
         }

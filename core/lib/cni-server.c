@@ -59,9 +59,6 @@ struct list {
     struct list *next;          /* next node, or the sentinel */
 };
 
-#define CONTAINER_OF(POINTER, STRUCT, MEMBER) \
-    ((STRUCT *) (void *) ((char *) (POINTER) - offsetof(STRUCT, MEMBER)))
-
 /* What a connection is doing. */
 enum conn_state {
     CONN_READING,               /* receiving the request */

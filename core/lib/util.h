@@ -23,6 +23,10 @@
  * exposes as const to its readers. */
 #define CONST_CAST(TYPE, POINTER) ((TYPE) (uintptr_t) (POINTER))
 
+/* The STRUCT whose member MEMBER 'POINTER' points to. */
+#define CONTAINER_OF(POINTER, STRUCT, MEMBER) \
+    ((STRUCT *) (void *) ((char *) (POINTER) - offsetof(STRUCT, MEMBER)))
+
 void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t size);

@@ -1357,6 +1357,66 @@ native_del(void *ipam_, const struct antrea_ipam_request *req, char *error)
     return err;
 }
 
+/* The requests of one native_del_batch(), those of them to release. */
+struct request_set {
+    const struct antrea_ipam_request *const *reqs;
+    const bool *valid;          /* which of 'reqs' to release */
+    size_t n;
+};
+
+/* release_where() predicate: 'allocation' belongs to one of the valid
+ * requests of the struct request_set 'aux'. */
+static bool
+owned_by_any_request(const struct allocation *allocation, const void *aux)
+{
+    const struct request_set *set = aux;
+
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->valid[i] && owned_by_request(allocation, set->reqs[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The ABI 1.2 del_batch: what native_del does for each request, with one
+ * save of each subnet's state file for all of them.  A state file that
+ * cannot be read or saved fails every request of the batch, as it would
+ * fail each alone. */
+static void
+native_del_batch(void *ipam_, const struct antrea_ipam_request *const *reqs,
+                 int *retvals, char *const *errors, size_t n)
+{
+    const struct native_ipam *ipam = ipam_;
+    bool *valid = xmalloc((n ? n : 1) * sizeof *valid);
+    size_t n_valid = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        retvals[i] = check_owner(reqs[i], errors[i]);
+        valid[i] = !retvals[i];
+        n_valid += valid[i];
+    }
+    if (n_valid) {
+        char error[ANTREA_ERROR_SIZE] = "";
+        size_t n_released = 0;
+        struct request_set set = { reqs, valid, n };
+        int err = release_where(ipam, owned_by_any_request, &set,
+                                &n_released, error);
+        for (size_t i = 0; i < n && err; i++) {
+            if (valid[i]) {
+                retvals[i] = err;
+                memcpy(errors[i], error, ANTREA_ERROR_SIZE);
+            }
+        }
+        if (!err && n_released) {
+            ipam->api->log(ipam->host, ANTREA_LOG_DBG,
+                           "released %zu address(es) of %zu containers in "
+                           "one batch", n_released, n_valid);
+        }
+    }
+    free(valid);
+}
+
 /* Verifies that every address of 'prev' is in the request's subnet and
  * allocated to its container and interface. */
 static int
@@ -1487,6 +1547,7 @@ static const struct antrea_ipam_ops native_ops = {
     .check = native_check,
     .gc = native_gc,
     .add_batch = native_add_batch,
+    .del_batch = native_del_batch,
 };
 
 ANTREA_PLUGIN_DEFINE("native", ANTREA_PLUGIN_IPAM, PACKAGE_VERSION,

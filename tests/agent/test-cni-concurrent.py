@@ -14,8 +14,10 @@ two of them, in the middle, are made to fail:
 Checks: the 14 others succeed with distinct addresses in the podCIDR;
 each has its OVS port with its external_ids and its flows; the failing
 ones answer a CNI error and leave no veth, no IPAM allocation, and the
-pre-existing port untouched; a Pod of the batch pings another; DEL of
-all removes every port, flow and allocation.
+pre-existing port untouched; a Pod of the batch pings another; DELs of
+all at once (the batched DEL path; one for the Pod whose netns never
+existed) remove every port, veth, flow and allocation, and a repeated
+DEL succeeds.
 Root only (exit 77 otherwise); everything it made is removed at the end.
 Environment: abs_top_builddir, abs_top_srcdir, ANTREA_PLUGIN_PATH.
 """
@@ -143,10 +145,30 @@ def main(run):
                        capture_output=True, text=True, timeout=TIMEOUT)
     check(f"{pods[a][2]} pings {pods[b][2]}", r.returncode == 0, r.stdout)
 
-    for i in good:
-        r = h.cni("DEL", *pods[i])
-        check(f"DEL {pods[i][2]} succeeds", r.returncode == 0,
-              r.stdout + r.stderr)
+    # The DELs at once too (the agent's batched DEL path), with the one
+    # of the Pod whose netns never existed (a DEL must work without it).
+    dels = good + [BAD_NETNS]
+    del_results = {}
+    del_barrier = threading.Barrier(len(dels))
+
+    def one_del(i):
+        del_barrier.wait(TIMEOUT)
+        del_results[i] = h.cni("DEL", *pods[i])
+
+    threads = [threading.Thread(target=one_del, args=(i,)) for i in dels]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT * 2)
+    for i in dels:
+        r = del_results.get(i)
+        check(f"DEL {pods[i][2]} succeeds", r is not None
+              and r.returncode == 0, r and (r.stdout + r.stderr))
+    r = h.cni("DEL", *pods[good[0]])
+    check(f"DEL {pods[good[0]][2]} again succeeds (idempotent)",
+          r.returncode == 0, r.stdout + r.stderr)
+    out = sh("ip", "-o", "link", "show", "type", "veth", check=False, ns=NS)
+    check("DEL removed every veth", "conc-" not in out, out)
     names = vsctl(ovs, "list-ports", "br-int").split()
     flows = dump_flows(ovs)
     check("DEL removed every Pod port (the foreign one stays)",

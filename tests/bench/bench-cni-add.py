@@ -26,13 +26,14 @@ the time runs from spawning the plugin process with the CNI environment
 and stdin to reaping its exit with a result.  Concurrency N: N ADDs
 spawned together.
 Rounds repeat until each setting has at least --samples samples; rounds of
-the two plugins alternate; between rounds everything is DELeted and the
-Pod namespaces removed (not timed).  Prints p50, p99 and max per plugin and
+the two plugins alternate; after each round its Pods are DELeted, all
+at once, and timed the same way (figures without a target), and the Pod
+namespaces removed (not timed).  Prints p50, p99 and max per plugin and
 concurrency, then the target of issue 4: p50 <= 10 ms and p99 <= 50 ms at
 16 concurrent Pods, and faster than bridge.  Everything made (namespaces,
 processes by pid, the run directory) is removed at the end, even on
 failure; ATEST_KEEP=1 keeps the run directory (agent log).
-Exit status: 0 if all ADDs succeeded, 1 otherwise, 77 if not root or a
+Exit status: 0 if all ADDs and DELs succeeded, 1 otherwise, 77 if not root or a
 dependency is missing.
 """
 
@@ -92,7 +93,8 @@ class Plugin:
 
 
 def run_round(plugin, n, rnd, errors):
-    """One round of n concurrent ADDs; returns their latencies in ms."""
+    """One round of n concurrent ADDs, then n concurrent DELs of the same
+    Pods; returns the latencies in ms of the ADDs and of the DELs."""
     pods = [(f"{plugin.pod_prefix}{i}", f"bench-{rnd}-{i}", f"pod-{rnd}-{i}")
             for i in range(n)]
     for pod_ns, _, _ in pods:
@@ -109,13 +111,38 @@ def run_round(plugin, n, rnd, errors):
         else:
             errors.append(f"{plugin.name} ADD {cid}: rc {rc}: "
                           f"{out.strip()} {err.strip()}")
-    for (_, cid, _), (_, rc, out, err) in zip(          # not timed
+    del_lat = []
+    for (_, cid, _), (ms, rc, out, err) in zip(
             pods, plugin.burst("DEL", pods)):
         if rc:
             errors.append(f"{plugin.name} DEL {cid}: rc {rc}: {out} {err}")
+        else:
+            del_lat.append(ms)
     for pod_ns, _, _ in pods:
         sh("ip", "netns", "del", pod_ns, check=False)
-    return lat
+    return lat, del_lat
+
+
+def print_table(results, plugins, concurrency):
+    """Prints p50/p99/max per plugin and concurrency of results[(plugin
+    name, n)]; returns {(name, n): (p50, p99, max)}."""
+    hdr = f"{'plugin':<10} {'conc':>4} {'samples':>7} {'p50 ms':>8} " \
+          f"{'p99 ms':>8} {'max ms':>8}"
+    print(hdr)
+    print("-" * len(hdr))
+    stats = {}
+    for n in concurrency:
+        for p in plugins:
+            s = results.get((p.name, n), [])
+            if not s:
+                print(f"{p.name:<10} {n:>4} {0:>7} {'-':>8} {'-':>8} "
+                      f"{'-':>8}")
+                continue
+            st = (percentile(s, 50), percentile(s, 99), max(s))
+            stats[(p.name, n)] = st
+            print(f"{p.name:<10} {n:>4} {len(s):>7} {st[0]:>8.1f} "
+                  f"{st[1]:>8.1f} {st[2]:>8.1f}")
+    return stats
 
 
 def percentile(samples, p):
@@ -169,14 +196,15 @@ def main(run, args):
     if errors:
         raise RuntimeError("warm-up failed: " + "; ".join(errors))
 
-    results = {}
+    results, del_results = {}, {}
     for n in args.concurrency:
         rounds = math.ceil(args.samples / n)
         for rnd in range(rounds):
             order = plugins if rnd % 2 == 0 else plugins[::-1]
             for p in order:
-                lat = run_round(p, n, f"{n}-{rnd}", errors)
+                lat, del_lat = run_round(p, n, f"{n}-{rnd}", errors)
                 results.setdefault((p.name, n), []).extend(lat)
+                del_results.setdefault((p.name, n), []).extend(del_lat)
         print(f"... concurrency {n}: {rounds} rounds done", flush=True)
 
     base = {n: launcher_baseline(run, n) for n in args.concurrency}
@@ -186,22 +214,11 @@ def main(run, args):
     print("spawn+exit of /bin/true at the same concurrency, p50 ms "
           "(in every figure): " + ", ".join(
               f"{n}: {ms:.1f}" for n, ms in base.items()))
-    hdr = f"{'plugin':<10} {'conc':>4} {'samples':>7} {'p50 ms':>8} " \
-          f"{'p99 ms':>8} {'max ms':>8}"
-    print(hdr)
-    print("-" * len(hdr))
-    stats = {}
-    for n in args.concurrency:
-        for p in plugins:
-            s = results.get((p.name, n), [])
-            if not s:
-                print(f"{p.name:<10} {n:>4} {0:>7} {'-':>8} {'-':>8} "
-                      f"{'-':>8}")
-                continue
-            st = (percentile(s, 50), percentile(s, 99), max(s))
-            stats[(p.name, n)] = st
-            print(f"{p.name:<10} {n:>4} {len(s):>7} {st[0]:>8.1f} "
-                  f"{st[1]:>8.1f} {st[2]:>8.1f}")
+    stats = print_table(results, plugins, args.concurrency)
+    print()
+    print("CNI DEL latency of the same Pods, all of a round at once "
+          "(no target; for comparison)")
+    print_table(del_results, plugins, args.concurrency)
     print()
     a, b = stats.get(("antrea-c", 16)), stats.get(("bridge", 16))
     if a:

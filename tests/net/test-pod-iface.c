@@ -444,6 +444,56 @@ Test(pod_iface, delete_idempotent)
     free(nt_run_ok("ip link show notaveth"));
 }
 
+/* Deleting many at once (one kernel request for the veths, through an
+ * interface group) removes every veth named, answers each name as
+ * pod_iface_delete() would, and leaves everything else, including other
+ * interfaces of the Node, alone. */
+Test(pod_iface, delete_many)
+{
+    NT_REQUIRE_ROOT();
+    enum { N_VETHS = 3 };
+    char names[N_VETHS][POD_IFACE_NAME_SIZE];
+    for (int i = 0; i < N_VETHS; i++) {
+        struct pod_iface_config config = standard_config();
+        char ifname[8];
+        snprintf(names[i], sizeof names[i], "delmany%d", i);
+        snprintf(ifname, sizeof ifname, "eth%d", i);
+        config.host_ifname = names[i];
+        config.ifname = ifname;
+        config.n_addresses = 0;
+        config.n_routes = 0;
+        config.default_gateway.family = 0;
+        char *error = NULL;
+        int retval = pod_iface_create(&config, NULL, &error);
+        cr_assert_eq(retval, 0, "%s", error);
+    }
+    free(nt_run_ok("ip link add notaveth type bridge"));
+    free(nt_run_ok("ip link add bystander type veth peer name bystander1"));
+
+    const char *list[] = {
+        names[0], "notaveth", names[1], "never-existed", names[2], "bad/name",
+    };
+    enum { N_LIST = sizeof list / sizeof list[0] };
+    int errors[N_LIST];
+    char *messages[N_LIST];
+    pod_iface_delete_many(list, N_LIST, errors, messages);
+
+    for (size_t i = 0; i < N_LIST; i++) {
+        int expected = (!strcmp(list[i], "notaveth")
+                        || !strcmp(list[i], "bad/name")) ? EINVAL : 0;
+        cr_assert_eq(errors[i], expected, "%s: %s (%s)", list[i],
+                     strerror(errors[i]), messages[i] ? messages[i] : "");
+        cr_assert_eq(!messages[i], !expected, "%s", list[i]);
+        free(messages[i]);
+    }
+    char *out = nt_run_ok("ip -o link show");
+    cr_assert(!nt_contains(out, "delmany"), "%s", out);
+    cr_assert(nt_contains(out, "notaveth"), "%s", out);
+    cr_assert(nt_contains(out, "bystander"), "%s", out);
+    free(out);
+    assert_only_lo(pod_ns);
+}
+
 /* CHECK notices a changed address, a wrong MAC, a missing interface and a
  * missing namespace, and names what differs. */
 Test(pod_iface, verify_catches_changes)

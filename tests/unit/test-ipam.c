@@ -375,6 +375,51 @@ Test(native, del_releases_and_lowest_free_is_reused)
     expect_add("c1", "10.10.1.0/24", "10.10.1.1", "10.10.1.2/24");
 }
 
+/* del_batch (ABI 1.2) releases what del would for each request, across
+ * subnets, answering each request on its own. */
+Test(native, del_batch_releases_each_request)
+{
+    start_module("native", "");
+    cr_assert_not_null(ops->del_batch);
+
+    expect_add("c1", "10.10.1.0/24", "10.10.1.1", "10.10.1.2/24");
+    expect_add("c2", "10.10.1.0/24", "10.10.1.1", "10.10.1.3/24");
+    expect_add("c3", "10.10.1.0/24", "10.10.1.1", "10.10.1.4/24");
+    expect_add("c4", "10.10.1.0/24", "10.10.1.1", "10.10.1.5/24");
+    expect_add("d1", "10.20.0.0/24", "10.20.0.1", "10.20.0.2/24");
+
+    struct antrea_ipam_request reqs[5] = {
+        request("c2", "10.10.1.0/24", "10.10.1.1"),
+        request("d1", "10.20.0.0/24", "10.20.0.1"),
+        request("nobody", "10.10.1.0/24", "10.10.1.1"),
+        request("c3", "10.10.1.0/24", "10.10.1.1"),
+        request("c4", "10.10.1.0/24", "10.10.1.1"),
+    };
+    reqs[3].ifname = "";        /* refused: c3 keeps its address */
+    const struct antrea_ipam_request *reqps[5];
+    int retvals[5];
+    char errors[5][ANTREA_ERROR_SIZE];
+    char *errorps[5];
+    for (int i = 0; i < 5; i++) {
+        reqps[i] = &reqs[i];
+        errors[i][0] = '\0';
+        errorps[i] = errors[i];
+    }
+    ops->del_batch(module->state, reqps, retvals, errorps, 5);
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(retvals[i], i == 3 ? EINVAL : 0, "request %d: %s", i,
+                     errors[i]);
+    }
+    cr_assert(strstr(errors[3], "no interface name"), "%s", errors[3]);
+
+    /* c1 and c3 kept theirs; those of c2, c4 and d1 are free again. */
+    expect_add("c1", "10.10.1.0/24", "10.10.1.1", "10.10.1.2/24");
+    expect_add("c3", "10.10.1.0/24", "10.10.1.1", "10.10.1.4/24");
+    expect_add("n1", "10.10.1.0/24", "10.10.1.1", "10.10.1.3/24");
+    expect_add("n2", "10.10.1.0/24", "10.10.1.1", "10.10.1.5/24");
+    expect_add("n3", "10.20.0.0/24", "10.20.0.1", "10.20.0.2/24");
+}
+
 Test(native, del_before_anything_was_allocated)
 {
     start_module("native", "");

@@ -596,54 +596,217 @@ pod_iface_create(const struct pod_iface_config *config,
     return error;
 }
 
-/* Deletes the pair whose host end is 'host_ifname'. */
-int
-pod_iface_delete(const char *host_ifname, char **errorp)
+/* Interface groups that pod_iface_delete_many() gives the veths of one
+ * batch: this prefix in the top bits, then the process and a counter, so
+ * that no other group on the Node is likely to collide (and a collision
+ * is caught before anything is deleted). */
+#define DELETE_GROUP_PREFIX 0x61000000u
+
+/* Returns a group number for one batch of deletions, unique in this
+ * process for the next 4096 batches.  Several workers may ask at once. */
+static uint32_t
+next_delete_group(void)
 {
-    *errorp = NULL;
-    const char *problem = ifname_problem(host_ifname);
-    if (problem) {
-        *errorp = xasprintf("invalid host interface name \"%s\": %s",
-                            host_ifname ? host_ifname : "", problem);
-        return EINVAL;
+    static unsigned int counter;
+    unsigned int n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+    return (DELETE_GROUP_PREFIX | ((uint32_t) (getpid() & 0xfff) << 12)
+            | (n & 0xfff));
+}
+
+/* Returns true if exactly the 'n' interfaces 'ifindexes' of 'conn''s
+ * namespace are in 'group'. */
+static bool
+group_is_exactly(struct rtnl_conn *conn, uint32_t group,
+                 const int *ifindexes, size_t n)
+{
+    struct nl_cache *cache;
+    if (rtnl_link_alloc_cache(conn->sock, AF_UNSPEC, &cache) < 0) {
+        return false;
+    }
+    size_t n_members = 0;
+    bool foreign = false;
+    for (struct nl_object *obj = nl_cache_get_first(cache); obj;
+         obj = nl_cache_get_next(obj)) {
+        struct rtnl_link *link = (struct rtnl_link *) obj;
+        if (rtnl_link_get_group(link) != group) {
+            continue;
+        }
+        int ifindex = rtnl_link_get_ifindex(link);
+        bool ours = false;
+        for (size_t i = 0; i < n && !ours; i++) {
+            ours = ifindexes[i] == ifindex;
+        }
+        n_members += ours;
+        foreign = foreign || !ours;
+    }
+    nl_cache_free(cache);
+    return !foreign && n_members == n;
+}
+
+/* Deletes every interface of 'group' in 'conn''s namespace with one
+ * request, as "ip link delete group" does.  libnl builds delete requests
+ * only by index or name, hence the message by hand. */
+static int
+delete_group(struct rtnl_conn *conn, uint32_t group)
+{
+    struct nl_msg *msg = nlmsg_alloc_simple(RTM_DELLINK, NLM_F_REQUEST);
+    if (!msg) {
+        return ENOMEM;
+    }
+    struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+    int nl_result = nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO);
+    if (nl_result >= 0) {
+        nl_result = nla_put_u32(msg, IFLA_GROUP, group);
+    }
+    if (nl_result >= 0) {
+        rtnl_conn_clear(conn);
+        nl_result = nl_send_sync(conn->sock, msg);  /* frees 'msg' */
+        msg = NULL;
+    }
+    nlmsg_free(msg);
+    return rtnl_conn_errno(conn, nl_result);
+}
+
+/* Deletes the veth whose host end is 'link' through 'conn'.  Returns 0
+ * (also if it is gone meanwhile) or a positive errno value with a message
+ * in '*errorp'. */
+static int
+delete_one(struct rtnl_conn *conn, struct rtnl_link *link, char **errorp)
+{
+    rtnl_conn_clear(conn);
+    int nl_result = rtnl_link_delete(conn->sock, link);
+    int error = rtnl_conn_errno(conn, nl_result);
+    if (error == ENODEV) {
+        return 0;
+    } else if (error) {
+        *errorp = xasprintf("cannot delete veth %s: %s",
+                            rtnl_link_get_name(link),
+                            rtnl_conn_strerror(conn, nl_result));
+    }
+    return error;
+}
+
+/* Deletes the pairs whose host ends are the 'n' names 'host_ifnames', as
+ * pod_iface_delete() does for each.  The kernel waits for RCU grace
+ * periods when it deletes interfaces, about 20 ms a veth here, and holds
+ * the routing lock meanwhile; one request for the whole batch (through an
+ * interface group) waits once.  Stores each pair's result in 'errors[i]'
+ * and, with an error, a message in 'messages[i]' (caller frees; NULL
+ * otherwise). */
+void
+pod_iface_delete_many(const char *const *host_ifnames, size_t n,
+                      int *errors, char **messages)
+{
+    struct rtnl_link **links = xcalloc(n ? n : 1, sizeof *links);
+    int *ifindexes = xmalloc((n ? n : 1) * sizeof *ifindexes);
+    for (size_t i = 0; i < n; i++) {
+        errors[i] = 0;
+        messages[i] = NULL;
     }
 
     struct rtnl_conn conn;
     int error = rtnl_conn_open(&conn, NETNS_CURRENT);
     if (error) {
-        *errorp = xasprintf("cannot open a route netlink socket: %s",
-                            strerror(error));
-        return error;
+        for (size_t i = 0; i < n; i++) {
+            errors[i] = error;
+            messages[i] = xasprintf("cannot open a route netlink socket: "
+                                    "%s", strerror(error));
+        }
+        goto out;
     }
 
-    struct rtnl_link *link;
-    error = get_link(&conn, host_ifname, &link);
-    if (error == ENODEV) {
-        error = 0;
-    } else if (error) {
-        *errorp = xasprintf("cannot look up host interface %s: %s",
-                            host_ifname, strerror(error));
-    } else {
+    /* The veths among the names; the rest is done or refused. */
+    size_t n_veths = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = host_ifnames[i];
+        const char *problem = ifname_problem(name);
+        struct rtnl_link *link = NULL;
+        if (problem) {
+            errors[i] = EINVAL;
+            messages[i] = xasprintf("invalid host interface name \"%s\": "
+                                    "%s", name ? name : "", problem);
+            continue;
+        }
+        error = get_link(&conn, name, &link);
+        if (error == ENODEV) {
+            continue;
+        } else if (error) {
+            errors[i] = error;
+            messages[i] = xasprintf("cannot look up host interface %s: %s",
+                                    name, strerror(error));
+            continue;
+        }
         const char *type = rtnl_link_get_type(link);
         if (!type || strcmp(type, "veth")) {
-            *errorp = xasprintf("refusing to delete %s: it is not a veth "
-                                "(type %s)", host_ifname,
-                                type ? type : "unknown");
-            error = EINVAL;
-        } else {
-            rtnl_conn_clear(&conn);
-            int nl_result = rtnl_link_delete(conn.sock, link);
-            error = rtnl_conn_errno(&conn, nl_result);
-            if (error == ENODEV) {
-                error = 0;
-            } else if (error) {
-                *errorp = xasprintf("cannot delete veth %s: %s", host_ifname,
-                                    rtnl_conn_strerror(&conn, nl_result));
-            }
+            errors[i] = EINVAL;
+            messages[i] = xasprintf("refusing to delete %s: it is not a "
+                                    "veth (type %s)", name,
+                                    type ? type : "unknown");
+            rtnl_link_put(link);
+            continue;
         }
-        rtnl_link_put(link);
+        links[i] = link;
+        n_veths++;
+    }
+
+    /* Two or more: into a group of their own, then one request. */
+    bool batched = false;
+    if (n_veths > 1) {
+        uint32_t group = next_delete_group();
+        size_t n_grouped = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!links[i]) {
+                continue;
+            }
+            struct rtnl_link *change = rtnl_link_alloc();
+            rtnl_link_set_group(change, group);
+            rtnl_conn_clear(&conn);
+            if (!rtnl_conn_errno(&conn, rtnl_link_change(conn.sock, links[i],
+                                                         change, 0))) {
+                ifindexes[n_grouped++] = rtnl_link_get_ifindex(links[i]);
+            }
+            rtnl_link_put(change);
+        }
+        if (n_grouped < n_veths) {
+            LOG_WARN("could not move %zu of %zu veths into interface group "
+                     "%#"PRIx32" to delete them together; deleting them "
+                     "one by one", n_veths - n_grouped, n_veths, group);
+        } else if (!group_is_exactly(&conn, group, ifindexes, n_grouped)) {
+            LOG_WARN("interface group %#"PRIx32" holds other interfaces "
+                     "too; deleting %zu veths one by one", group, n_veths);
+        } else {
+            error = delete_group(&conn, group);
+            if (error) {
+                LOG_WARN("cannot delete interface group %#"PRIx32" (%zu "
+                         "veths): %s; deleting them one by one", group,
+                         n_veths, strerror(error));
+            }
+            batched = !error;
+        }
+    }
+
+    /* One, or the batch did not work out: one by one. */
+    for (size_t i = 0; i < n; i++) {
+        if (links[i] && !batched) {
+            errors[i] = delete_one(&conn, links[i], &messages[i]);
+        }
     }
     rtnl_conn_close(&conn);
+
+out:
+    for (size_t i = 0; i < n; i++) {
+        rtnl_link_put(links[i]);
+    }
+    free(links);
+    free(ifindexes);
+}
+
+/* Deletes the pair whose host end is 'host_ifname'; see pod-iface.h. */
+int
+pod_iface_delete(const char *host_ifname, char **errorp)
+{
+    int error;
+    pod_iface_delete_many(&host_ifname, 1, &error, errorp);
     return error;
 }
 

@@ -100,6 +100,17 @@ struct antrea_ipam_ops {
                       const struct antrea_ipam_request *const *reqs,
                       struct antrea_ipam_result *const *results,
                       int *retvals, char *const *errors, size_t n);
+
+    /* ABI 1.2.  Releases for the 'n' requests 'reqs' what 'del' would
+     * release for each, but may persist all of it at once (the agent
+     * batches the DELs that arrive together).  The requests are for
+     * distinct containers.  The module stores 0 or a positive errno value
+     * in 'retvals[i]', with a reason in 'errors[i]' (ANTREA_ERROR_SIZE
+     * bytes) when it is not 0.  NULL (as in every module built for ABI 1.0
+     * or 1.1): the agent calls 'del' once per request. */
+    void (*del_batch)(void *state,
+                      const struct antrea_ipam_request *const *reqs,
+                      int *retvals, char *const *errors, size_t n);
 };
 
 #ifdef __cplusplus

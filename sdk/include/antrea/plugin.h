@@ -31,6 +31,8 @@
  *
  * ABI changelog (newest first; every bump is recorded here):
  *
+ *   1.2  2026-11-26  IPAM: optional del_batch (a burst of DELs released
+ *                    with one write and fsync).
  *   1.1  2026-11-26  IPAM: optional add_batch (a burst of ADDs persisted
  *                    with one write and fsync).
  *   1.0  2026-11-26  First version: descriptor, host API 1, encap mode,
@@ -49,7 +51,7 @@ extern "C" {
 
 /* configure.ac reads these two lines; keep their shape. */
 #define ANTREA_PLUGIN_ABI_MAJOR 1
-#define ANTREA_PLUGIN_ABI_MINOR 1
+#define ANTREA_PLUGIN_ABI_MINOR 2
 
 /* "ANTP" in ASCII, first in the descriptor so that a random symbol of the
  * same name is refused before anything else is read. */
