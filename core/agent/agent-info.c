@@ -17,6 +17,7 @@
 #include "aovs-switch.h"
 #include "bridge.h"
 #include "k8s/antrea-info.h"
+#include "api-tls.h"
 #include "k8s/k8s-object-writer.h"
 #include "policy-cache.h"
 #include "policy-controller.h"
@@ -32,6 +33,7 @@ struct agent_info {
     char *pod_name;                 /* p.pod_name's copy, or NULL */
     char *transport_interface;      /* p.transport_interface's, or NULL */
     char *transport_ip;             /* p.transport_ip's copy, or NULL */
+    char *api_ca_pem;               /* p.api_ca_pem's copy, or NULL */
     struct k8s_object_writer *writer; /* writes the object */
 };
 
@@ -146,10 +148,23 @@ agent_info_content(const json_t *view, const struct agent_info_params *p,
         json_object_set_new(net, "transportInterfaceIPs",
                             json_pack("[s]", p->transport_ip));
     }
+    if (p->transport_mtu) {
+        json_object_set_new(net, "transportInterfaceMTU",
+                            json_integer(p->transport_mtu));
+    }
     if (p->pod_mtu) {
         json_object_set_new(net, "podMTU", json_integer(p->pod_mtu));
     }
     json_object_set_new(content, "networkInfo", net);
+
+    if (p->api_port > 0) {
+        json_object_set_new(content, "apiPort", json_integer(p->api_port));
+    }
+    char *bundle = p->api_ca_pem ? api_tls_base64(p->api_ca_pem) : NULL;
+    if (bundle) {
+        json_object_set_new(content, "apiCABundle", json_string(bundle));
+        free(bundle);
+    }
     return content;
 }
 
@@ -181,6 +196,7 @@ agent_info_create(struct k8s_client *client,
     antrea_info_keep_string(&info->transport_interface,
                             &info->p.transport_interface);
     antrea_info_keep_string(&info->transport_ip, &info->p.transport_ip);
+    antrea_info_keep_string(&info->api_ca_pem, &info->p.api_ca_pem);
 
     info->writer = antrea_info_writer_create(
         client, AGENT_INFO_COLLECTION, "AntreaAgentInfo", info->node_name,
@@ -198,6 +214,7 @@ agent_info_destroy(struct agent_info *info)
         free(info->pod_name);
         free(info->transport_interface);
         free(info->transport_ip);
+        free(info->api_ca_pem);
         free(info);
     }
 }

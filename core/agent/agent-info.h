@@ -41,7 +41,13 @@ struct agent_info_params {
     const char *pod_name;       /* its name, or NULL */
     const char *transport_interface; /* networkInfo, or NULL */
     const char *transport_ip;   /* the Node IP on it, or NULL */
+    unsigned int transport_mtu; /* networkInfo.transportInterfaceMTU, 0 if
+                                   unknown */
     unsigned int pod_mtu;       /* networkInfo.podMTU, 0 if unknown */
+    int api_port;               /* apiPort, 0 if not serving */
+    const char *api_ca_pem;     /* apiCABundle (PEM; the object holds it
+                                   in base64, as Kubernetes does []byte),
+                                   or NULL */
     long long period_ms;        /* 0: every 60 s */
     long long check_ms;         /* change detection; 0: every second */
 };

@@ -45,6 +45,8 @@ struct agent_metrics {
     struct metrics *registry;       /* owns every metric below */
     struct api_auth *auth;          /* checks scrapes, or NULL */
     struct metrics_server *server;  /* serves them, or NULL */
+    char *cert_pem;                 /* the server's self-signed
+                                       certificate, or NULL */
 
     /* Gathered at scrape time (collect()). */
     struct metric *policies;        /* antrea_agent_networkpolicy_count */
@@ -285,6 +287,7 @@ agent_metrics_destroy(struct agent_metrics *am)
         controlplane_watch_set_reconnect_hook(NULL, NULL);
         k8s_reflector_set_rewatch_hook(NULL, NULL);
         metrics_destroy(am->registry);
+        free(am->cert_pem);
         free(am);
     }
 }
@@ -334,14 +337,15 @@ agent_metrics_serve(struct agent_metrics *am, struct event_loop *loop,
         .metrics = enabled ? am->registry : NULL,
     };
     am->server = metrics_server_create(loop, &params, errorp);
-    free(cert);
     memset(key, 0, strlen(key));
     free(key);
     if (!am->server) {
+        free(cert);
         api_auth_destroy(am->auth);
         am->auth = NULL;
         return EADDRINUSE;
     }
+    am->cert_pem = cert;
     return 0;
 }
 
@@ -349,4 +353,10 @@ int
 agent_metrics_port(const struct agent_metrics *am)
 {
     return am && am->server ? metrics_server_port(am->server) : 0;
+}
+
+const char *
+agent_metrics_cert_pem(const struct agent_metrics *am)
+{
+    return am->cert_pem;
 }

@@ -62,6 +62,11 @@ int agent_metrics_serve(struct agent_metrics *, struct event_loop *,
 /* The TCP port served, or 0 if not serving. */
 int agent_metrics_port(const struct agent_metrics *);
 
+/* The PEM of the server's self-signed certificate (made at each start, as
+ * Antrea's agent does; AntreaAgentInfo's apiCABundle), or NULL if not
+ * serving. */
+const char *agent_metrics_cert_pem(const struct agent_metrics *);
+
 /* The registry, for the server. */
 struct metrics *agent_metrics_registry(const struct agent_metrics *);
 

@@ -12,9 +12,11 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <limits.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -169,12 +171,30 @@ agent_node_destroy(struct agent_node *node)
     }
 }
 
+/* Returns the MTU of interface 'name' in the calling thread's network
+ * namespace, or 0 if it cannot be read. */
+static unsigned int
+interface_mtu(const char *name)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return 0;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    antrea_strlcpy(ifr.ifr_name, name, sizeof ifr.ifr_name);
+    int retval = ioctl(fd, SIOCGIFMTU, &ifr);
+    close(fd);
+    return retval || ifr.ifr_mtu <= 0 ? 0 : (unsigned int) ifr.ifr_mtu;
+}
+
 int
 agent_node_find_transport(struct agent_node *node)
 {
     node->node_subnet.ip = node->node_ip;
     node->node_subnet.length = node->node_ip.family == AF_INET ? 32 : 128;
     node->transport_interface[0] = '\0';
+    node->transport_mtu = 0;
 
     struct ifaddrs *ifas;
     if (getifaddrs(&ifas)) {
@@ -204,5 +224,7 @@ agent_node_find_transport(struct agent_node *node)
         break;
     }
     freeifaddrs(ifas);
+    node->transport_mtu = (error ? 0
+                           : interface_mtu(node->transport_interface));
     return error;
 }

@@ -29,6 +29,7 @@ struct agent_node {
                                          the interface holding it, or /32
                                          if no interface holds it */
     char transport_interface[16];   /* that interface's name, or "" */
+    unsigned int transport_mtu;     /* its MTU, or 0 if unknown */
 };
 
 /* Reads 'node' (a Node object as the API sends it) into '*out'.  Returns

@@ -437,7 +437,10 @@ datapath_start(const struct agent_config *cfg,
         .pod_name = getenv("POD_NAME"),
         .transport_interface = dp->node.transport_interface,
         .transport_ip = info_ip,
+        .transport_mtu = dp->node.transport_mtu,
         .pod_mtu = mtu,
+        .api_port = agent_metrics_port(dp->metrics),
+        .api_ca_pem = agent_metrics_cert_pem(dp->metrics),
     };
     dp->info = agent_info_create(dp->client, &info_params);
 

@@ -466,3 +466,19 @@ api_tls_add_host_addresses(char ***namesp, size_t *n_namesp,
     }
     freeifaddrs(ifas);
 }
+
+char *
+api_tls_base64(const char *text)
+{
+    const gnutls_datum_t in = {
+        .data = (unsigned char *) CONST_CAST(char *, text),
+        .size = strlen(text),
+    };
+    gnutls_datum_t out = { NULL, 0 };
+    if (gnutls_base64_encode2(&in, &out) < 0) {
+        return NULL;
+    }
+    char *b64 = xmemdup0((const char *) out.data, out.size);
+    gnutls_free(out.data);
+    return b64;
+}

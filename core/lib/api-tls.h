@@ -46,6 +46,10 @@ int api_tls_load(const char *cert_file, const char *key_file,
  * with a malloc'd message in '*errorp'. */
 int api_tls_write_pem(const char *file, const char *pem, char **errorp);
 
+/* Returns 'text' in standard base64 without line breaks (how Kubernetes
+ * shows a []byte field such as a CA bundle), or NULL if out of memory. */
+char *api_tls_base64(const char *text);
+
 /* The same with file mode 'mode' (0600 for a key). */
 int api_tls_write_file(const char *file, const char *pem, mode_t mode,
                        char **errorp);

@@ -37,6 +37,7 @@ run under (e.g. "valgrind --leak-check=full --error-exitcode=99"): both
 must exit 0 on SIGTERM.
 """
 
+import base64
 import calendar
 import json
 import os
@@ -189,9 +190,29 @@ def phase_content(admin, ca):
         check("antctl get agentinfo works", False, r.stderr)
     check("agent: no Pods yet", aai.get("localPodNum") == 0,
           aai.get("localPodNum"))
-    check("agent: podMTU given",
-          aai.get("networkInfo", {}).get("podMTU", 0) > 0,
-          aai.get("networkInfo"))
+    net = aai.get("networkInfo", {})
+    check("agent: podMTU given", net.get("podMTU", 0) > 0, net)
+    ifname = net.get("transportInterface", "")
+    r = subprocess.run(["ip", "-n", NS, "-j", "link", "show", ifname],
+                       capture_output=True, text=True, timeout=BOUND)
+    links = json.loads(r.stdout) if r.returncode == 0 and ifname else []
+    check("agent: transportInterfaceMTU is its interface's MTU",
+          links and net.get("transportInterfaceMTU") == links[0]["mtu"],
+          f"{net} vs {links[:1]}")
+
+    # apiCABundle is the certificate the agent's API (metrics) port shows.
+    check("agent: apiPort is the default 10350", aai.get("apiPort") == 10350,
+          aai.get("apiPort"))
+    bundle = base64.b64decode(aai.get("apiCABundle", "")).decode()
+    r = subprocess.run(["ip", "netns", "exec", NS, "openssl", "s_client",
+                        "-connect", f"{IP}:10350", "-showcerts"],
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=BOUND)
+    served = r.stdout[r.stdout.find("-----BEGIN CERTIFICATE-----"):
+                      r.stdout.find("-----END CERTIFICATE-----") + 25]
+    check("agent: apiCABundle is the certificate served on apiPort",
+          served.startswith("-----BEGIN") and served.strip() == bundle.strip(),
+          f"bundle {bundle[:80]!r}, served {served[:80]!r} {r.stderr[-300:]}")
 
     # The controller connection needs the watches synced: wait for it.
     try_wait(lambda: condition(admin.get(f"{AAI}/{NODE}"), "agent",
