@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "antrea/net-util.h"
 #include "api-auth.h"
 #include "api-server.h"
 #include "api-tls.h"
@@ -542,8 +543,44 @@ join_names(const char *const *names, size_t n)
     return s;
 }
 
+/* Returns true if the kept certificate's names 'have' (one per line, as
+ * join_names() writes them) cover the 'n' 'names' the controller would
+ * put in a new one, but for host addresses that appeared since: the
+ * Service names, the configured SANs and the host name must all be
+ * there; addresses missing from 'have' are only logged.  Agents hold the
+ * certificate as their CA, so a new one locks them out until they get it
+ * again: an address that came later (say the agent's antrea-gw0 on the
+ * controller's Node) is no reason to make one, since agents reach the
+ * controller by the Service or the Node IP it had. */
+static bool
+kept_names_suffice(const char *have, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        bool found = false;
+        for (const char *line = have; *line && !found; ) {
+            const char *end = strchr(line, '\n');
+            size_t line_len = end ? (size_t) (end - line) : strlen(line);
+            found = line_len == len && !memcmp(line, names[i], len);
+            line = end ? end + 1 : line + line_len;
+        }
+        if (found) {
+            continue;
+        }
+        struct antrea_ip ip;
+        if (!antrea_ip_from_string(names[i], &ip)) {
+            return false;
+        }
+        LOG_INFO("the kept self-signed certificate does not name %s, an "
+                 "address that came later; agents that reach the "
+                 "controller by it would not trust it (remove the kept "
+                 "certificate to make one that does)", names[i]);
+    }
+    return true;
+}
+
 /* Stores in '*certp' and '*keyp' the self-signed certificate kept in 'dir'
- * if it was made for exactly 'names' and is younger than
+ * if it covers 'names' (kept_names_suffice()) and is younger than
  * SELF_SIGNED_MAX_AGE, else a new one, which it keeps there (the key mode
  * 0600).  A directory that cannot be written only costs the next restart
  * a new certificate (logged).  Returns 0 or an errno value with a
@@ -566,10 +603,9 @@ self_signed_load_or_generate(const char *dir, const char *const *names,
     if (!stat(cert_file, &st) && time(NULL) - st.st_mtime
         < SELF_SIGNED_MAX_AGE
         && !k8s_config_read_file(names_file, 65536, &have, &have_size)
-        && !strcmp(have, want)
+        && kept_names_suffice(have, names, n)
         && !api_tls_load(cert_file, key_file, certp, keyp, &error)) {
-        LOG_INFO("self-signed certificate from %s (made for the same names "
-                 "%.0f days ago)", dir,
+        LOG_INFO("self-signed certificate from %s (made %.0f days ago)", dir,
                  difftime(time(NULL), st.st_mtime) / 86400.0);
         retval = 0;
         goto out;

@@ -19,7 +19,8 @@ controller.  Then:
 3. Their content is the components' state: the agent's Node, podCIDR,
    version, bridge, flow counts per table (the same tables antctl's
    agentinfo shows), no Pods, four conditions True with a recent
-   heartbeat, the Pod MTU; the controller's version, API port, one
+   heartbeat, the Pod MTU, the transport interface's MTU, apiPort and
+   apiCABundle (the certificate its metrics port serves); the controller's version, API port, one
    connected agent, ControllerHealthy True.
 4. With nothing changing, both are rewritten by the 60 s heartbeat (and
    not more than twice meanwhile).
@@ -28,7 +29,9 @@ controller.  Then:
    (localPodNum 1); a NetworkPolicy applied to it (networkPolicyNum 1 on
    both, the groups counted); ovsdb-server killed (OVSDBConnectionUp and
    AgentHealthy False, with a message) and started again (True); the
-   controller stopped (ControllerConnectionUp False on the agent).
+   controller stopped (ControllerConnectionUp False on the agent) and
+   started again (True again, and the agent's
+   antrea_agent_controlplane_watch_reconnects metric grew).
 
 Root only, with the kube binaries and OVS (exit 77 otherwise); everything
 made is removed at the end.  Environment: abs_top_builddir,
@@ -51,6 +54,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from agent_harness import (  # noqa: E402
     BOUND, SRC, Harness, kube, sh, skip_unless_root_with_daemons, wait_for)
 sys.path.insert(0, str(SRC / "tests" / "controller"))
+import promtext  # noqa: E402
 from controller_harness import (  # noqa: E402
     WRAPPER, agent_kubeconfig, controller_path, start_controller)
 
@@ -362,6 +366,43 @@ def phase_controller_gone(admin):
           admin.get_or_none(f"{ACI}/antrea-controller") is not None)
 
 
+def reconnects():
+    """The agent's antrea_agent_controlplane_watch_reconnects, summed over
+    the resources, scraped from its metrics port with the admin token
+    (system:masters passes the SubjectAccessReview); None if the scrape
+    fails."""
+    token = (h.run / "kube" / "admin.token").read_text().strip()
+    r = subprocess.run(["ip", "netns", "exec", NS, "curl", "-sk",
+                        "--max-time", "30", "-H",
+                        f"Authorization: Bearer {token}",
+                        f"https://{IP}:10350/metrics"],
+                       capture_output=True, text=True, timeout=BOUND)
+    if r.returncode:
+        return None
+    family = promtext.parse(r.stdout).get(
+        "antrea_agent_controlplane_watch_reconnects")
+    return sum(v for _, v in family.series()) if family else None
+
+
+def phase_controller_back(admin, kc, before):
+    """The controller started again: the agent's watches reconnect by
+    themselves and its reconnect counter says so ('before': its value
+    while the controller was up)."""
+    start_controller(h, kc, {"apiPort": PORT, "selfSignedCert": True})
+    check("agent: ControllerConnectionUp True again after the controller "
+          "came back",
+          try_wait(lambda: condition(admin.get(f"{AAI}/{NODE}"), "agent",
+                                     "ControllerConnectionUp")
+                   .get("status") == "True",
+                   "ControllerConnectionUp True", BOUND),
+          condition(admin.get(f"{AAI}/{NODE}"), "agent",
+                    "ControllerConnectionUp"))
+    after = reconnects()
+    check("agent: the control-plane watch reconnect counter grew",
+          before is not None and after is not None and after > before,
+          f"{before} -> {after}")
+
+
 def body(run):
     h.setup_netns()
     kc = h.setup_control_plane(CIDR)
@@ -377,7 +418,9 @@ def body(run):
     phase_heartbeat(admin)
     phase_pod_and_policy(admin)
     phase_ovsdb(admin, ovs)
+    before = reconnects()
     phase_controller_gone(admin)
+    phase_controller_back(admin, kc, before)
     check("the agent is still running", h.procs["agent"].poll() is None)
     h.stop_cleanly("agent")
 

@@ -20,7 +20,8 @@ HTTPS verified against that certificate:
   objects and nothing for another Node;
 - with the kube-apiserver gone, a token not seen before gets 503;
 - SIGTERM stops the controller cleanly (exit 0); started again, it
-  serves the same self-signed certificate (kept in --self-signed-cert-dir).
+  serves the same self-signed certificate (kept in --self-signed-cert-dir),
+  also after the host gained an address.
 
 Root only, with the kube binaries (exit 77 otherwise); everything made is
 removed at the end.  Environment: abs_top_builddir, abs_top_srcdir, and
@@ -38,7 +39,7 @@ from controller_harness import (  # noqa: E402
     CONTROLPLANE_READER, ControllerApi, controller_path,
     service_account_token, start_controller)
 from agent_harness import (  # noqa: E402
-    BOUND, Harness, kube, skip_unless_root_with_daemons)
+    BOUND, Harness, kube, sh, skip_unless_root_with_daemons)
 from cp_protobuf import group_members, pb_fields  # noqa: E402
 
 IP = "192.168.79.2"
@@ -214,12 +215,19 @@ def body(run):
           f":{PORT}" in log and "serving" in log, log[-500:])
 
     # A restarted controller keeps its self-signed certificate, so agents
-    # that trust it keep trusting it.  (The kube-apiserver is gone: the
-    # controller starts, writes the certificate, and waits to sync.)
+    # that trust it keep trusting it, even though the host has an address
+    # more by then (as when the agent on the controller's Node has made
+    # antrea-gw0).  (The kube-apiserver is gone: the controller starts,
+    # writes the certificate, and waits to sync.)
+    sh("ip", "address", "add", "10.99.0.1/32", "dev", "lo", ns=h.ns)
     ca2 = start_controller(h, kc, settings, ca_out="ca-after-restart.crt")
     h.stop("controller")
-    check("a restart keeps the self-signed certificate",
+    check("a restart keeps the self-signed certificate (a new host address "
+          "notwithstanding)",
           ca2.read_bytes() == ca.read_bytes(), "the certificate changed")
+    log = (run / "controller.log").read_text()
+    check("the log says the kept certificate does not name the new address",
+          "does not name 10.99.0.1" in log, log[-800:])
 
 
 if __name__ == "__main__":
