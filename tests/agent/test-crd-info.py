@@ -351,17 +351,25 @@ def phase_ovsdb(admin, ovs):
                     "OVSDBConnectionUp"))
 
 
+def agent_status(admin, ctype):
+    """The status of the agent's condition 'ctype' now."""
+    return condition(admin.get(f"{AAI}/{NODE}"), "agent", ctype).get("status")
+
+
+def check_agent_condition(admin, ctype, status, what, timeout):
+    """Checks 'what': the agent's condition 'ctype' gets 'status' within
+    'timeout' seconds."""
+    check(what, try_wait(lambda: agent_status(admin, ctype) == status,
+                         f"{ctype} {status}", timeout),
+          condition(admin.get(f"{AAI}/{NODE}"), "agent", ctype))
+
+
 def phase_controller_gone(admin):
     """The controller stopped: the agent says so soon."""
     h.stop_cleanly("controller")
-    check("agent: ControllerConnectionUp False soon after the controller "
-          "stopped",
-          try_wait(lambda: condition(admin.get(f"{AAI}/{NODE}"), "agent",
-                                     "ControllerConnectionUp")
-                   .get("status") == "False",
-                   "ControllerConnectionUp False", SOON),
-          condition(admin.get(f"{AAI}/{NODE}"), "agent",
-                    "ControllerConnectionUp"))
+    check_agent_condition(admin, "ControllerConnectionUp", "False",
+                          "agent: ControllerConnectionUp False soon after "
+                          "the controller stopped", SOON)
     check("the controller's object stays (its last word)",
           admin.get_or_none(f"{ACI}/antrea-controller") is not None)
 
@@ -389,14 +397,9 @@ def phase_controller_back(admin, kc, before):
     themselves and its reconnect counter says so ('before': its value
     while the controller was up)."""
     start_controller(h, kc, {"apiPort": PORT, "selfSignedCert": True})
-    check("agent: ControllerConnectionUp True again after the controller "
-          "came back",
-          try_wait(lambda: condition(admin.get(f"{AAI}/{NODE}"), "agent",
-                                     "ControllerConnectionUp")
-                   .get("status") == "True",
-                   "ControllerConnectionUp True", BOUND),
-          condition(admin.get(f"{AAI}/{NODE}"), "agent",
-                    "ControllerConnectionUp"))
+    check_agent_condition(admin, "ControllerConnectionUp", "True",
+                          "agent: ControllerConnectionUp True again after "
+                          "the controller came back", BOUND)
     after = reconnects()
     check("agent: the control-plane watch reconnect counter grew",
           before is not None and after is not None and after > before,
