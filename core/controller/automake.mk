@@ -24,6 +24,10 @@ $(core_controller_antrea_controller_OBJECTS): core/proto/controlplane.pb-c.h
 core_controller_libantrea_cp_api_la_SOURCES += \
 	core/controller/controller-info.c core/controller/controller-info.h
 
+# The controller's CA in the ConfigMap antrea-ca (docs/architecture.md).
+core_controller_libantrea_cp_api_la_SOURCES += \
+	core/controller/ca-publisher.c core/controller/ca-publisher.h
+
 # Prometheus metrics (docs/metrics.md), served by the API server at
 # /metrics; in the API library, which the controller and the tests link.
 core_controller_libantrea_cp_api_la_SOURCES += \

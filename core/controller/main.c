@@ -29,6 +29,7 @@
 #include "api-auth.h"
 #include "api-server.h"
 #include "api-tls.h"
+#include "ca-publisher.h"
 #include "controller-config.h"
 #include "controller-info.h"
 #include "controller-metrics.h"
@@ -83,6 +84,7 @@ struct controller {
     struct api_auth *auth;      /* request checks */
     struct api_server *server;  /* the control-plane API */
     struct controller_info *info; /* AntreaControllerInfo writer */
+    struct ca_publisher *ca;    /* ConfigMap antrea-ca writer, or NULL */
     struct controller_metrics *metrics; /* Prometheus metrics */
     struct status_page *status_page; /* the status web page, or NULL */
     struct k8s_informer *namespaces; /* the watched resources */
@@ -814,6 +816,14 @@ run(struct controller_config *cfg, const struct controller_options *opts)
     };
     c.info = controller_info_create(c.client, c.server, c.store,
                                     &info_params);
+    /* The CA for the agents (ca-publisher.h): with a self-signed
+     * certificate, the certificate; certificates from files come with
+     * their CA in the same Secret, which the deployment distributes. */
+    if (cfg->self_signed_cert) {
+        const char *ns = getenv("POD_NAMESPACE");
+        c.ca = ca_publisher_create(c.client, ns && ns[0] ? ns : "kube-system",
+                                   cert);
+    }
     /* The status web page (status-page.h). */
     if (!start_status_page(&c)) {
         goto out;
@@ -844,6 +854,7 @@ out:
     free(error);
     status_page_destroy(c.status_page);
     controller_info_destroy(c.info);
+    ca_publisher_destroy(c.ca);
     api_server_destroy(c.server);
     controller_metrics_destroy(c.metrics);
     k8s_informer_destroy(c.policies);

@@ -39,7 +39,7 @@ from controller_harness import (  # noqa: E402
     CONTROLPLANE_READER, ControllerApi, controller_path,
     service_account_token, start_controller)
 from agent_harness import (  # noqa: E402
-    BOUND, Harness, kube, sh, skip_unless_root_with_daemons)
+    BOUND, Harness, kube, sh, skip_unless_root_with_daemons, wait_for)
 from cp_protobuf import group_members, pb_fields  # noqa: E402
 
 IP = "192.168.79.2"
@@ -106,6 +106,19 @@ def body(run):
     status, _, text = api.get("/healthz")
     check("/healthz without a token: 200 ok", status == 200
           and text == b"ok", f"{status} {text!r}")
+
+    # The CA for the agents, published as Antrea does.
+    cm_path = "/api/v1/namespaces/kube-system/configmaps/antrea-ca"
+    try:
+        wait_for(lambda: admin.get_or_none(cm_path) is not None,
+                 "the ConfigMap antrea-ca", BOUND)
+    except RuntimeError:
+        pass
+    cm = admin.get_or_none(cm_path) or {}
+    check("ConfigMap kube-system/antrea-ca holds the controller's "
+          "certificate as ca.crt",
+          cm.get("data", {}).get("ca.crt", "").strip()
+          == ca.read_text().strip(), str(cm)[:300])
 
     # Authentication and authorisation.
     np_path = PREFIX + "networkpolicies"

@@ -335,6 +335,11 @@ CONTROLLER_RULES = [
      "verbs": ["get", "create", "update", "patch", "delete"]},
     {"apiGroups": [""], "resources": ["events"],
      "verbs": ["create", "patch"]},
+    # The ConfigMap antrea-ca that publishes its CA (the manifests grant
+    # this in a Role of kube-system only).
+    {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["create"]},
+    {"apiGroups": [""], "resources": ["configmaps"],
+     "resourceNames": ["antrea-ca"], "verbs": ["get", "update"]},
     # The status page (docs/status-page.md) reads the info objects.
     {"apiGroups": ["crd.antrea.io"],
      "resources": ["antreaagentinfos", "antreacontrollerinfos"],
