@@ -1606,6 +1606,9 @@ del_iface_done(struct pod_network *pn, struct pod_del *del)
 static void
 release_del_addresses(struct pod_network *pn)
 {
+    if (!count_dels(pn, DEL_WAIT_IPAM)) {
+        return;                 /* the usual case, on every loop pass */
+    }
     struct pod_del **dels = xmalloc((pn->n_dels ? pn->n_dels : 1)
                                     * sizeof *dels);
     size_t n = 0;
