@@ -216,6 +216,10 @@ count_link_messages(int fd, const char *name)
 Test(pod_iface, create_configures_everything)
 {
     NT_REQUIRE_ROOT();
+    /* As on a Node: new interfaces forward by default, so the host end's
+     * "no forwarding" below is the library's doing. */
+    free(nt_run_ok("ip netns exec %s sysctl -qw net.ipv4.conf.all.forwarding=1 "
+                   "net.ipv4.conf.default.forwarding=1", host_ns));
     int monitor = open_link_monitor();
     struct stat ns_before;
     cr_assert_eq(stat("/proc/thread-self/ns/net", &ns_before), 0);
@@ -279,6 +283,25 @@ Test(pod_iface, create_configures_everything)
     out = nt_run_ok("ip -n %s -o link show %s", host_ns, host_name);
     cr_assert(nt_contains(out, mac_text), "%s not in %s", mac_text, out);
     free(out);
+
+    /* The Node's IP stack keeps off the host end. */
+    static const struct {
+        const char *family;     /* "ipv4" or "ipv6" */
+        const char *key;        /* under net/FAMILY/conf/HOST_NAME/ */
+        int value;              /* what it must be */
+    } isolation[] = {
+        { "ipv4", "arp_ignore", 8 },
+        { "ipv4", "forwarding", 0 },
+        { "ipv6", "disable_ipv6", 1 },
+    };
+    for (size_t i = 0; i < sizeof isolation / sizeof *isolation; i++) {
+        out = nt_run_ok("ip netns exec %s cat /proc/sys/net/%s/conf/%s/%s",
+                        host_ns, isolation[i].family, host_name,
+                        isolation[i].key);
+        cr_assert_eq(atoi(out), isolation[i].value, "%s of %s is %s",
+                     isolation[i].key, host_name, out);
+        free(out);
+    }
 
     /* TX checksum offload: off in the Pod, untouched on the host end. */
     int pod_fd = open(pod_ns_path, O_RDONLY | O_CLOEXEC);
