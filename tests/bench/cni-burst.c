@@ -6,7 +6,8 @@
  * container runtime does (fork and exec of the plugin binary with the CNI
  * environment and the network configuration on stdin), and prints how long
  * each call took, from just before its process is spawned to the moment
- * its exit is reaped.  bench-cni-add.py uses it for every plugin it
+ * its exit is reaped, and the CPU time the call's process (with any
+ * processes it waited for, such as an IPAM plugin) used.  bench-cni-add.py uses it for every plugin it
  * compares, so the launcher costs the same for all of them and stays out
  * of the figures as far as it can (a Python launcher with nsenter costs
  * tens of milliseconds per process at 16 concurrent on two cores).
@@ -18,8 +19,8 @@
  * Each call gets CNI_COMMAND=COMMAND, CNI_CONTAINERID, CNI_NETNS,
  * CNI_IFNAME=eth0, CNI_PATH and CNI_ARGS (K8S_POD_NAMESPACE=default,
  * K8S_POD_NAME) added to this program's environment.  Prints one JSON
- * object per call and line, in argument order: {"i", "rc", "ms", "stdout",
- * "stderr"}; rc is the exit status, -SIGNAL if a signal ended the call,
+ * object per call and line, in argument order: {"i", "rc", "ms", "cpu_ms",
+ * "stdout", "stderr"}; rc is the exit status, -SIGNAL if a signal ended the call,
  * or -ERRNO if it could not be spawned (said on stderr).  Calls still running at
  * the timeout (default 60 s) are killed and reported with rc -9.  Exit
  * status 0 when every call was started and reaped, 2 on usage errors,
@@ -39,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +64,7 @@ struct call {
     int err_fd;                 /* memfd with its stderr */
     struct timespec start;      /* just before the spawn */
     double ms;                  /* spawn to reap, milliseconds */
+    double cpu_ms;              /* user + system CPU time, milliseconds */
     int rc;                     /* exit status, or -signal */
 };
 
@@ -168,10 +171,18 @@ read_output(int fd)
     return json_stringn(buf, n > 0 ? (size_t) n : 0);
 }
 
-/* Records the exit 'status' of the call whose process is 'pid'; returns
- * false if 'pid' is not one of ours. */
+/* Returns 'tv' in milliseconds. */
+static double
+timeval_ms(struct timeval tv)
+{
+    return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
+}
+
+/* Records the exit 'status' and resource usage 'ru' of the call whose
+ * process is 'pid'; returns false if 'pid' is not one of ours. */
 static bool
-reap(struct call *calls, int n, pid_t pid, int status)
+reap(struct call *calls, int n, pid_t pid, int status,
+     const struct rusage *ru)
 {
     struct timespec t = now();
 
@@ -180,6 +191,8 @@ reap(struct call *calls, int n, pid_t pid, int status)
             calls[i].ms = elapsed_ms(calls[i].start, t);
             calls[i].rc = (WIFEXITED(status) ? WEXITSTATUS(status)
                            : -WTERMSIG(status));
+            calls[i].cpu_ms = (timeval_ms(ru->ru_utime)
+                               + timeval_ms(ru->ru_stime));
             calls[i].pid = 0;
             return true;
         }
@@ -286,11 +299,13 @@ main(int argc, char *argv[])
     struct timespec deadline = now();
     deadline.tv_sec += (time_t) timeout;
     while (running > 0) {
+        struct rusage ru;
         int status;
         pid_t pid;
 
-        while (running > 0 && (pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            if (reap(calls, n, pid, status)) {
+        while (running > 0
+               && (pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
+            if (reap(calls, n, pid, status, &ru)) {
                 running--;
             }
         }
@@ -302,8 +317,8 @@ main(int argc, char *argv[])
             for (int i = 0; i < n; i++) {
                 if (calls[i].pid) {
                     kill(calls[i].pid, SIGKILL);
-                    waitpid(calls[i].pid, &status, 0);
-                    reap(calls, n, calls[i].pid, status);
+                    wait4(calls[i].pid, &status, 0, &ru);
+                    reap(calls, n, calls[i].pid, status, &ru);
                     running--;
                     ok = false;
                 }
@@ -319,8 +334,9 @@ main(int argc, char *argv[])
 
     for (int i = 0; i < n; i++) {
         struct call *c = &calls[i];
-        json_t *line = json_pack("{s:i, s:i, s:f, s:o, s:o}",
+        json_t *line = json_pack("{s:i, s:i, s:f, s:f, s:o, s:o}",
                                  "i", i, "rc", c->rc, "ms", c->ms,
+                                 "cpu_ms", c->cpu_ms,
                                  "stdout", read_output(c->out_fd),
                                  "stderr", read_output(c->err_fd));
         char *text = json_dumps(line, JSON_COMPACT);
