@@ -323,6 +323,37 @@ bridge_commit(struct bridge *br, char **errorp)
 }
 
 int
+bridge_commit_start(struct bridge *br, char **errorp)
+{
+    int error = aovs_switch_commit_start(br->sw, br->flows, errorp);
+    if (error && error != EINPROGRESS) {
+        br->commit_failed = true;
+    }
+    return error;
+}
+
+bool
+bridge_commit_pending(const struct bridge *br)
+{
+    return aovs_switch_commit_pending(br->sw);
+}
+
+int
+bridge_commit_poll(struct bridge *br, char **errorp)
+{
+    struct aovs_commit_stats stats;
+    int error = aovs_switch_commit_poll(br->sw, &stats, errorp);
+    if (error && error != EINPROGRESS) {
+        br->commit_failed = true;
+    } else if (!error && stats.n_messages) {
+        br->commit_failed = false;
+        LOG_DBG("committed: %zu added, %zu modified, %zu deleted",
+                stats.n_added, stats.n_modified, stats.n_deleted);
+    }
+    return error;
+}
+
+int
 bridge_send_garp(struct bridge *br, uint32_t ofport, const uint8_t mac[6],
                  const struct antrea_ip *ip, char **errorp)
 {

@@ -77,8 +77,20 @@ int bridge_set_flows(struct bridge *, uint64_t id,
 /* Removes every flow of object 'id' from the desired table. */
 void bridge_remove_flows(struct bridge *, uint64_t id);
 
-/* Sends the desired table's difference with the switch as one bundle. */
+/* Sends the desired table's difference with the switch as one bundle
+ * and waits for the switch to commit it. */
 int bridge_commit(struct bridge *, char **errorp);
+
+/* The same without waiting (aovs_switch_commit_start()): returns
+ * EINPROGRESS once the bundle is on its way (bridge_commit_poll() tells
+ * how it ended), 0 if there was nothing to send, or an error with a
+ * message (ENOTCONN: not connected; bridge_commit() would wait for the
+ * connection).  One at a time. */
+int bridge_commit_start(struct bridge *, char **errorp);
+bool bridge_commit_pending(const struct bridge *);
+/* EINPROGRESS while the bundle of bridge_commit_start() is on its way,
+ * then, once, 0 or an error with a message. */
+int bridge_commit_poll(struct bridge *, char **errorp);
 
 /* Sends a gratuitous ARP (a broadcast ARP request for 'ip' from 'mac',
  * as Linux announces an address) into the pipeline as if the Pod on

@@ -13,8 +13,10 @@
  * worker thread (struct iface_workers; the answer comes back through a
  * pipe the loop polls), all queued ports go into one OVSDB transaction,
  * their ofports are read as the OVSDB update notifications bring them,
- * and the flows of all Pods whose ofport is known go into one bundle;
- * each ADD is answered as soon as its own flows are installed.  A Pod
+ * and the flows of all Pods whose ofport is known go into one bundle,
+ * sent without waiting (the loop goes on while ovs-vswitchd works; the
+ * Pods that become ready meanwhile go in the next bundle); each ADD is
+ * answered as soon as its own flows are installed.  A Pod
  * that fails is rolled back alone: a transaction or bundle refused for a
  * batch is retried one Pod at a time.
  *
@@ -95,6 +97,7 @@ enum add_state {
     ADD_IN_TXN,                 /* its port is in the transaction */
     ADD_WAIT_OFPORT,            /* port in OVSDB, waits for its ofport */
     ADD_READY,                  /* ofport known, flows to install */
+    ADD_IN_BUNDLE,              /* its flows are in the bundle on its way */
     ADD_DONE,                   /* flows installed, answered */
 };
 #define N_ADD_STATES (ADD_DONE + 1)
@@ -136,6 +139,8 @@ struct pod_add {
  * ports in one OVSDB transaction, their veths on the workers. */
 enum del_state {
     DEL_WAIT_FLOWS,             /* its flows to remove */
+    DEL_IN_BUNDLE,              /* their removal is in the bundle on its
+                                   way */
     DEL_QUEUED,                 /* waits for the next OVSDB transaction */
     DEL_IN_TXN,                 /* its port is in the transaction */
     DEL_IN_WORKER,              /* its veth is being deleted */
@@ -216,6 +221,8 @@ struct pod_network {
     size_t allocated_dels;      /* capacity of 'dels' */
     struct aovs_txn *txn;       /* the ports transaction in flight (of
                                    ADDs or of DELs), or NULL */
+    bool in_bundle;             /* a bundle of ours (flows of ADDs,
+                                   removals of DELs) is on its way */
     struct garp_job *garps;     /* 'n_garps' announcements under way */
     size_t n_garps;             /* number of 'garps' */
     size_t allocated_garps;     /* capacity of 'garps' */
@@ -237,6 +244,8 @@ static void pod_del_finish(struct pod_network *, struct pod_del *, int code,
 static void follow_del_txn(struct pod_network *, int retval,
                            const char *error);
 static void iface_workers_stop(struct iface_workers *);
+static void del_enter(struct pod_del *, enum del_state);
+static void forget_flows(struct pod_network *, const struct pod *);
 
 /* How long an ADD waits for ovs-vswitchd to give its port an ofport. */
 #define OFPORT_TIMEOUT_MS 10000
@@ -937,48 +946,26 @@ collect_ofports(struct pod_network *pn)
     }
 }
 
-/* Installs the flows of every ADD_READY ADD in one bundle and answers
- * them; if the bundle fails for more than one Pod, tries them one by
- * one, so that only the Pods at fault fail. */
+/* Ends the ADDs of a bundle that failed with 'error' (freed here): with
+ * more than one, their flows leave the table and go in again one Pod at
+ * a time, so that only the Pods at fault fail. */
 static void
-install_ready(struct pod_network *pn)
+retry_adds_alone(struct pod_network *pn, char *error)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < pn->n_adds; ) {
-        struct pod_add *add = pn->adds[i];
-        char *error = NULL;
-        if (add->state != ADD_READY) {
-            i++;
-        } else if (pod_declare_flows(pn, add->pod, &error)) {
-            pod_add_fail(pn, add, ADD_PORT, error);
-        } else {
-            n++;
-            i++;
-        }
-    }
-    if (!n) {
-        return;
-    }
-
-    char *error = NULL;
-    bool batch_ok = !bridge_commit(pn->opts.bridge, &error);
-    if (!batch_ok && n > 1) {
+    size_t n = count_adds(pn, ADD_IN_BUNDLE);
+    if (n > 1) {
         LOG_INFO("the bundle of %zu Pods failed (%s); installing them one "
                  "by one", n, error);
         for (size_t i = 0; i < pn->n_adds; i++) {
-            if (pn->adds[i]->state == ADD_READY) {
+            if (pn->adds[i]->state == ADD_IN_BUNDLE) {
                 bridge_remove_flows(pn->opts.bridge, pn->adds[i]->pod->object);
             }
         }
     }
     for (size_t i = 0; i < pn->n_adds; ) {
         struct pod_add *add = pn->adds[i];
-        if (add->state != ADD_READY) {
+        if (add->state != ADD_IN_BUNDLE) {
             i++;
-            continue;
-        }
-        if (batch_ok) {
-            pod_add_complete(pn, add);
             continue;
         }
         if (n > 1) {
@@ -994,6 +981,111 @@ install_ready(struct pod_network *pn)
         error = NULL;
     }
     free(error);
+}
+
+/* The bundle of the ADD_IN_BUNDLE ADDs and DEL_IN_BUNDLE DELs ended with
+ * 'retval' and 'error' (freed here).  The DELs go on to their ports
+ * either way: a failure only delays the removal of their flows, which the
+ * desired table no longer has (bridge_run() commits again). */
+static void
+end_bundle(struct pod_network *pn, int retval, char *error)
+{
+    bool dels = false;
+    for (size_t i = 0; i < pn->n_dels; i++) {
+        if (pn->dels[i]->state == DEL_IN_BUNDLE) {
+            del_enter(pn->dels[i], DEL_QUEUED);
+            dels = true;
+        }
+    }
+    if (retval && dels) {
+        LOG_WARN("removing the flows of deleted Pods: %s", error);
+    }
+    if (retval) {
+        retry_adds_alone(pn, error);
+        return;
+    }
+    for (size_t i = 0; i < pn->n_adds; ) {
+        struct pod_add *add = pn->adds[i];
+        if (add->state == ADD_IN_BUNDLE) {
+            pod_add_complete(pn, add);
+        } else {
+            i++;
+        }
+    }
+    free(error);
+}
+
+/* Puts the flows of every ADD_READY ADD and the removals of the flows of
+ * every DEL_WAIT_FLOWS DEL in one bundle and sends it, without waiting
+ * (the loop goes on reading requests, OVSDB answers and veths while
+ * ovs-vswitchd works); collect_bundle() takes the outcome.  With a bundle
+ * already on its way they wait for the next one. */
+static void
+start_bundle(struct pod_network *pn)
+{
+    if (pn->in_bundle) {
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < pn->n_adds; ) {
+        struct pod_add *add = pn->adds[i];
+        char *error = NULL;
+        if (add->state != ADD_READY) {
+            i++;
+        } else if (pod_declare_flows(pn, add->pod, &error)) {
+            pod_add_fail(pn, add, ADD_PORT, error);
+        } else {
+            add_enter(add, ADD_IN_BUNDLE);
+            n++;
+            i++;
+        }
+    }
+    for (size_t i = 0; i < pn->n_dels; i++) {
+        struct pod_del *del = pn->dels[i];
+        if (del->state != DEL_WAIT_FLOWS) {
+            continue;
+        }
+        if (del->pod) {
+            forget_flows(pn, del->pod);
+            del_enter(del, DEL_IN_BUNDLE);
+            n++;
+        } else {
+            del_enter(del, DEL_QUEUED);
+        }
+    }
+    if (!n) {
+        return;
+    }
+
+    char *error = NULL;
+    int retval = bridge_commit_start(pn->opts.bridge, &error);
+    if (retval == EINPROGRESS) {
+        pn->in_bundle = true;
+        return;
+    }
+    if (retval == ENOTCONN) {
+        /* Not connected now: wait for the connection, within the
+         * switch's bound, as a synchronous commit does. */
+        free(error);
+        error = NULL;
+        retval = bridge_commit(pn->opts.bridge, &error);
+    }
+    end_bundle(pn, retval, error);
+}
+
+/* Takes the outcome of our bundle once the switch has answered. */
+static void
+collect_bundle(struct pod_network *pn)
+{
+    if (!pn->in_bundle) {
+        return;
+    }
+    char *error = NULL;
+    int retval = bridge_commit_poll(pn->opts.bridge, &error);
+    if (retval != EINPROGRESS) {
+        pn->in_bundle = false;
+        end_bundle(pn, retval, error);
+    }
 }
 
 /* The veth workers. */
@@ -1488,26 +1580,6 @@ pod_del_finish(struct pod_network *pn, struct pod_del *del, int code,
     free(del);
 }
 
-/* Removes the flows of the DELs that wait for it, in one bundle. */
-static void
-del_remove_flows(struct pod_network *pn)
-{
-    bool removed = false;
-    for (size_t i = 0; i < pn->n_dels; i++) {
-        struct pod_del *del = pn->dels[i];
-        if (del->state == DEL_WAIT_FLOWS) {
-            if (del->pod) {
-                forget_flows(pn, del->pod);
-                removed = true;
-            }
-            del_enter(del, DEL_QUEUED);
-        }
-    }
-    if (removed) {
-        commit_removals(pn, "removing the flows of deleted Pods");
-    }
-}
-
 /* Hands 'del' to a worker, which deletes its veth. */
 static void
 del_start_iface(struct pod_network *pn, struct pod_del *del)
@@ -1681,9 +1753,9 @@ pod_network_run(void *pn_)
     struct pod_network *pn = pn_;
 
     follow_ports_txn(pn);
+    collect_bundle(pn);
     run_ipam(pn);
     collect_jobs(pn);
-    del_remove_flows(pn);
     if (!pn->txn && count_adds(pn, ADD_QUEUED)) {
         start_ports_txn(pn);
     }
@@ -1691,7 +1763,7 @@ pod_network_run(void *pn_)
         start_del_txn(pn);
     }
     collect_ofports(pn);
-    install_ready(pn);
+    start_bundle(pn);
     garp_run(pn);
 }
 
@@ -1711,7 +1783,7 @@ pod_network_wait(void *pn_, struct event_loop *loop)
     }
     for (size_t i = 0; i < pn->n_dels; i++) {
         const struct pod_del *del = pn->dels[i];
-        if (del->state == DEL_WAIT_FLOWS
+        if ((del->state == DEL_WAIT_FLOWS && !pn->in_bundle)
             || (del->state == DEL_QUEUED && !pn->txn)) {
             event_loop_immediate_wake(loop);
         }
@@ -1724,7 +1796,7 @@ pod_network_wait(void *pn_, struct event_loop *loop)
             event_loop_timer_wait_until(loop, add->deadline);
         } else if (add->state == ADD_QUEUED && !pn->txn) {
             event_loop_immediate_wake(loop);
-        } else if (add->state == ADD_READY) {
+        } else if (add->state == ADD_READY && !pn->in_bundle) {
             event_loop_immediate_wake(loop);
         }
     }

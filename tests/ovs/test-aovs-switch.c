@@ -7,8 +7,10 @@
  * negotiation, a commit of more than 1000 flows in one bundle checked with
  * the shim's dump and with the real ovs-ofctl, diff commits that send only
  * the changes, a flow the switch refuses failing the whole bundle, stale
- * round cleanup after an agent restart, and reinstalling after
- * ovs-vswitchd is killed and restarted.  Skipped unless root.
+ * round cleanup after an agent restart, reinstalling after ovs-vswitchd is
+ * killed and restarted, and the asynchronous commit (the caller's loop
+ * runs meanwhile; refused flows; synchronous calls waiting for it; the
+ * switch dying under it).  Skipped unless root.
  */
 
 #include <config.h>
@@ -301,6 +303,30 @@ assert_same_tables(const struct aovs_flow_table *a,
     free(b_text);
 }
 
+/* Runs 'sw' as the agent's loop does until the asynchronous commit is
+ * over; returns its outcome (message in '*errorp') and counts the loop's
+ * passes in '*passes'.  Fails after 'timeout_ms'. */
+static int
+run_until_committed(struct aovs_commit_stats *stats, char **errorp,
+                    int *passes, int timeout_ms)
+{
+    long long deadline = time_msec() + timeout_ms;
+    for (*passes = 0; ; (*passes)++) {
+        aovs_switch_run(sw);
+        int retval = aovs_switch_commit_poll(sw, stats, errorp);
+        if (retval != EINPROGRESS) {
+            cr_assert_not(aovs_switch_commit_pending(sw));
+            return retval;
+        }
+        cr_assert_null(*errorp);
+        cr_assert(aovs_switch_commit_pending(sw));
+        cr_assert_lt(time_msec(), deadline, "commit not over after %d ms",
+                     timeout_ms);
+        aovs_switch_wait(sw);
+        aovs_poll(NULL, 0, 100);
+    }
+}
+
 Test(aovs_switch, commit_1200_flows_in_one_bundle)
 {
     start(1);
@@ -578,4 +604,148 @@ Test(aovs_switch, no_switch_is_a_bounded_error)
     aovs_flow_table_destroy(table);
     aovs_switch_destroy(lonely);
     free(target);
+}
+
+/* The asynchronous commit sends the same bundle as the synchronous one,
+ * returns at once and ends in the caller's loop; the desired table may
+ * change meanwhile. */
+Test(aovs_switch, async_commit_runs_in_the_loop)
+{
+    start(1);
+    char *error = NULL;
+    struct aovs_commit_stats stats;
+
+    /* Nothing to do: nothing sent, nothing to poll. */
+    cr_assert_eq(aovs_switch_commit_start(sw, desired, &error), 0, "%s",
+                 error);
+    cr_assert_not(aovs_switch_commit_pending(sw));
+    cr_assert_eq(aovs_switch_commit_poll(sw, &stats, &error), 0);
+    cr_assert_eq(stats.n_messages, 0);
+
+    put_range(0, 1199);
+    cr_assert_eq(aovs_switch_commit_start(sw, desired, &error), EINPROGRESS,
+                 "%s", error);
+    cr_assert_null(error);
+    cr_assert(aovs_switch_commit_pending(sw));
+    /* Nothing can be answered before the loop runs. */
+    cr_assert_eq(aovs_switch_commit_poll(sw, &stats, &error), EINPROGRESS);
+    cr_assert_eq(aovs_switch_count_installed(sw), 0);
+
+    /* The caller's table changes under the bundle in flight. */
+    for (int i = 0; i < 100; i++) {
+        char *flow = make_flow(i);
+        cr_assert_eq(aovs_flow_table_remove(desired, flow, &error), 0, "%s",
+                     error);
+        free(flow);
+    }
+    put_range(1200, 1249);
+
+    int passes;
+    cr_assert_eq(run_until_committed(&stats, &error, &passes, TIMEOUT_MS), 0,
+                 "%s", error);
+    cr_assert_null(error);
+    cr_assert_geq(passes, 1);
+    cr_assert_eq(stats.n_added, 1200);
+    cr_assert_eq(stats.n_messages, 1203);
+    cr_assert_eq(aovs_switch_count_installed(sw), 1200);
+    check_dumps_agree(1200);
+
+    /* Polling again reports nothing more. */
+    cr_assert_eq(aovs_switch_commit_poll(sw, &stats, &error), 0);
+    cr_assert_eq(stats.n_messages, 0);
+
+    /* The next commit sends what changed meanwhile. */
+    commit(&stats);
+    cr_assert_eq(stats.n_added, 50);
+    cr_assert_eq(stats.n_deleted, 100);
+    check_dumps_agree(1150);
+}
+
+/* A flow the switch refuses fails the asynchronous commit as it fails the
+ * synchronous one: nothing changes, and the message names the flow. */
+Test(aovs_switch, async_commit_refused_flow_changes_nothing)
+{
+    start(1);
+    put_range(0, 49);
+    struct aovs_commit_stats stats;
+    commit(&stats);
+
+    const char *bad = "table=0,priority=5,ip,actions=group:42";
+    put_range(50, 99);
+    put(aovs_owner(CAT_NODE, 42), bad);
+    char *error = NULL;
+    cr_assert_eq(aovs_switch_commit_start(sw, desired, &error), EINPROGRESS,
+                 "%s", error);
+    int passes;
+    int retval = run_until_committed(&stats, &error, &passes, TIMEOUT_MS);
+    cr_assert_eq(retval, EINVAL, "commit returned %d: %s", retval, error);
+    cr_assert(strstr(error, "group:42"), "%s", error);
+    cr_assert(strstr(error, "nothing was changed"), "%s", error);
+    cr_assert_eq(stats.n_messages, 0);
+    free(error);
+    cr_assert_eq(aovs_switch_count_installed(sw), 50);
+    check_dumps_agree(50);
+}
+
+/* A synchronous call made while the asynchronous commit runs waits for it
+ * (its flows are then in the mirror and on the switch) and leaves its
+ * outcome to aovs_switch_commit_poll(). */
+Test(aovs_switch, sync_calls_wait_for_the_async_commit)
+{
+    start(1);
+    put_range(0, 299);
+    char *error = NULL;
+    cr_assert_eq(aovs_switch_commit_start(sw, desired, &error), EINPROGRESS,
+                 "%s", error);
+
+    struct aovs_flow_dump d;
+    dump(&d);
+    cr_assert_eq(d.n, 300);
+    aovs_flow_dump_destroy(&d);
+    cr_assert(aovs_switch_commit_pending(sw));
+
+    /* A synchronous commit of a further change sends only that. */
+    put_range(300, 309);
+    struct aovs_commit_stats stats;
+    commit(&stats);
+    cr_assert_eq(stats.n_added, 10);
+
+    cr_assert_eq(aovs_switch_commit_poll(sw, &stats, &error), 0, "%s",
+                 error);
+    cr_assert_eq(stats.n_added, 300);
+    cr_assert_not(aovs_switch_commit_pending(sw));
+    check_dumps_agree(310);
+}
+
+/* The switch dies under an asynchronous commit: it ends with an error
+ * within its bound, and the mirror, read again on reconnection, says what
+ * the new switch has. */
+Test(aovs_switch, async_commit_survives_the_switch_dying)
+{
+    start(1);
+    put_range(0, 2999);
+    char *error = NULL;
+    cr_assert_eq(aovs_switch_commit_start(sw, desired, &error), EINPROGRESS,
+                 "%s", error);
+    ovs_sandbox_stop_vswitchd(&sandbox, SIGKILL);
+
+    struct aovs_commit_stats stats;
+    int passes;
+    long long started = time_msec();
+    int retval = run_until_committed(&stats, &error, &passes,
+                                     TIMEOUT_MS + 5000);
+    cr_assert(retval == ECONNRESET || retval == ETIMEDOUT,
+              "commit returned %d: %s", retval, error);
+    cr_assert_lt(time_msec() - started, TIMEOUT_MS + 1000);
+    cr_assert(strstr(error, "br-int"), "%s", error);
+    free(error);
+    cr_assert_eq(stats.n_messages, 0);
+
+    cr_assert_eq(ovs_sandbox_start_vswitchd(&sandbox, &error), 0, "%s",
+                 error);
+    run_until_connected(sw, 15000);
+    cr_assert_eq(aovs_switch_count_installed(sw), 0);
+    commit(&stats);
+    cr_assert_eq(stats.n_added, 3000);
+    check_dumps_agree(3000);
 }

@@ -69,6 +69,9 @@ VLOG_DEFINE_THIS_MODULE(aovs_switch);
  * until some are sent. */
 #define MAX_QUEUED_MSGS 1000
 
+/* Every bundle is ordered and atomic. */
+#define BUNDLE_FLAGS (OFPBF_ORDERED | OFPBF_ATOMIC)
+
 /* Messages handled per aovs_switch_run(), to keep each run short. */
 #define MAX_MSGS_PER_RUN 100
 
@@ -91,7 +94,7 @@ enum switch_state {
     S_READY,                    /* Connected, mirror up to date. */
 };
 
-/* An OpenFlow error the switch sent during a synchronous call. */
+/* An OpenFlow error the switch sent while a bundle ran. */
 struct switch_error {
     ovs_be32 xid;               /* xid of the message it is about. */
     enum ofperr error;          /* What went wrong. */
@@ -142,14 +145,13 @@ struct aovs_switch {
                                    cookies, by key. */
     struct flow_dump *dump;     /* Dump in progress, or NULL. */
 
-    /* What a synchronous call waits for. */
-    ovs_be32 wait_xid;          /* Reply awaited, or 0. */
-    bool wait_done;             /* Reply (or error) for 'wait_xid' in. */
-    struct ofpbuf *wait_reply;  /* The reply, if not an error. */
-    struct switch_error *errors; /* Errors received during the call. */
-    size_t n_errors;            /* Number of 'errors'. */
-    size_t allocated_errors;    /* Capacity of 'errors'. */
     bool in_call;               /* A synchronous call is running. */
+    struct bundle *active;      /* The bundle in progress (it receives the
+                                   switch's errors and its replies), or
+                                   NULL. */
+    struct bundle *async;       /* The asynchronous commit, until
+                                   aovs_switch_commit_poll() has reported
+                                   it, or NULL. */
 
     struct dp_purge purge;      /* Datapath purge after commits. */
 };
@@ -182,6 +184,46 @@ struct op {
     ovs_be32 xid;               /* xid of its bundle add message. */
 };
 
+/* Where a bundle is. */
+enum bundle_phase {
+    B_ADDING,                   /* Opened; its flow_mods are being sent,
+                                   then the barrier. */
+    B_BARRIER,                  /* Waiting for the barrier's reply: the
+                                   switch has answered every flow_mod. */
+    B_COMMITTING,               /* Waiting for the commit's reply. */
+    B_DISCARDING,               /* Flow_mods were refused: waiting for the
+                                   discard's reply. */
+    B_DONE,                     /* Over: 'error' and 'message' say how. */
+};
+
+/* One bundle of flow changes on its way to the switch: a commit or a
+ * stale-round deletion.  It advances with bundle_step(), blocking in
+ * run_bundle() for the synchronous calls, in aovs_switch_run() for an
+ * asynchronous commit (aovs_switch_commit_start()). */
+struct bundle {
+    const char *what;           /* For messages, e.g. "commit". */
+    struct op *ops;             /* The changes, in order. */
+    size_t n_ops;               /* Number of 'ops'. */
+    size_t n_sent;              /* 'ops' sent so far. */
+    bool owns_ops;              /* 'ops' and their 'desired' flows are
+                                   copies it frees (asynchronous: the
+                                   caller's table may change meanwhile). */
+    uint32_t id;                /* Bundle id. */
+    enum bundle_phase phase;    /* Where it is. */
+    ovs_be32 xid;               /* Barrier, commit or discard awaited. */
+    bool replied;               /* 'xid' answered (a reply or an error). */
+    struct ofpbuf *reply;       /* The reply to 'xid', if not an error. */
+    struct switch_error *errors; /* Errors received while it ran. */
+    size_t n_errors;            /* Number of 'errors'. */
+    size_t allocated_errors;    /* Capacity of 'errors'. */
+    unsigned int conn_seqno;    /* Connection it is sent on. */
+    long long deadline;         /* time_msec() by which it must be over. */
+    struct aovs_commit_stats stats; /* What it sends, reported on
+                                       success. */
+    int error;                  /* B_DONE: 0 or a positive errno value. */
+    char *message;              /* B_DONE with an error: what went wrong. */
+};
+
 static void switch_io(struct aovs_switch *, size_t max_msgs);
 static void switch_io_wait(struct aovs_switch *);
 static void check_connection(struct aovs_switch *);
@@ -196,17 +238,27 @@ static void call_end(struct aovs_switch *);
 static int call_step(struct aovs_switch *, const struct call *);
 static int call_block(struct aovs_switch *, const struct call *);
 static int wait_ready(struct aovs_switch *, struct call *);
-static int send_and_wait(struct aovs_switch *, const struct call *,
-                         struct ofpbuf *msg);
 static ovs_be32 send_msg(struct aovs_switch *, struct ofpbuf *);
+static struct bundle *bundle_create(struct aovs_switch *, const char *what,
+                                    struct op *, size_t n_ops, bool owns_ops,
+                                    const struct aovs_commit_stats *,
+                                    long long deadline);
+static void bundle_step(struct aovs_switch *, struct bundle *);
+static bool bundle_can_send(const struct aovs_switch *,
+                            const struct bundle *);
+static void bundle_destroy(struct bundle *);
+static void finish_async(struct aovs_switch *);
+static size_t diff_ops(const struct aovs_switch *,
+                       const struct aovs_flow_table *, struct op **,
+                       struct aovs_commit_stats *);
 static int run_bundle(struct aovs_switch *, const struct call *,
-                      struct op *, size_t n_ops);
+                      struct op *, size_t n_ops,
+                      const struct aovs_commit_stats *);
 static struct ofpbuf *encode_op(const struct aovs_switch *,
                                 const struct op *, uint32_t bundle_id,
                                 uint16_t flags);
 static void apply_op(struct aovs_switch *, const struct op *);
-static char *format_errors(const struct aovs_switch *, const struct op *,
-                           size_t n_ops, int *errorp);
+static char *format_errors(const struct bundle *, int *errorp);
 static int compare_flow_stats(const void *, const void *);
 static void purge_request(struct aovs_switch *);
 static void purge_run(struct aovs_switch *);
@@ -246,14 +298,13 @@ void
 aovs_switch_destroy(struct aovs_switch *sw)
 {
     if (sw) {
+        bundle_destroy(sw->async);
         end_dump(sw);
         clear_installed(sw);
         purge_close(sw);
         hmap_destroy(&sw->installed);
         rconn_destroy(sw->rconn);
         rconn_packet_counter_destroy(sw->txq);
-        ofpbuf_delete(sw->wait_reply);
-        free(sw->errors);
         free(sw->target);
         free(sw);
     }
@@ -278,6 +329,9 @@ bool
 aovs_switch_run(struct aovs_switch *sw)
 {
     switch_io(sw, MAX_MSGS_PER_RUN);
+    if (sw->async) {
+        bundle_step(sw, sw->async);
+    }
     purge_run(sw);
 
     bool reconnected = sw->reconnected;
@@ -294,6 +348,14 @@ aovs_switch_wait(struct aovs_switch *sw)
     purge_wait(sw);
     if (sw->reconnected) {
         poll_immediate_wake();
+    }
+    if (sw->async) {
+        /* Over but not yet reported: its owner polls in this round. */
+        if (sw->async->phase == B_DONE || bundle_can_send(sw, sw->async)) {
+            poll_immediate_wake();
+        } else {
+            poll_timer_wait_until(sw->async->deadline);
+        }
     }
 }
 
@@ -424,67 +486,34 @@ find_same_key(const struct hmap *map, const struct aovs_flow *key)
     return NULL;
 }
 
-/* Makes the switch's flows those of 'desired' (see aovs-switch.h for what
- * is sent and what is left alone) with one bundle, and waits for the
- * switch to commit it.  Does nothing, and sends nothing, if the switch
- * already has them.  If 'stats' is nonnull, fills it with what was sent
- * (zeros on failure).  Returns 0 or an error as described in
- * aovs-switch.h; EINVAL names the first flow the switch (or the
- * negotiated OpenFlow version) refused. */
-int
-aovs_switch_commit(struct aovs_switch *sw,
-                   const struct aovs_flow_table *desired,
-                   struct aovs_commit_stats *stats, char **errorp)
+/* Fills '*opsp' (caller frees) with the changes that make the switch's
+ * flows those of 'desired' (see aovs-switch.h for what is sent and what is
+ * left alone), deletions first, then changes, then additions (the order
+ * does not matter to the result, each flow has one change at most, but
+ * it keeps the bundle readable), and 'stats' with what they send.
+ * Returns their number. */
+static size_t
+diff_ops(const struct aovs_switch *sw, const struct aovs_flow_table *desired,
+         struct op **opsp, struct aovs_commit_stats *stats)
 {
-    struct aovs_commit_stats dummy;
-    struct call call;
-
-    stats = stats ? stats : &dummy;
-    memset(stats, 0, sizeof *stats);
-    call_start(sw, &call, "commit", errorp);
-    int error = wait_ready(sw, &call);
-    if (error) {
-        call_end(sw);
-        return error;
-    }
-
-    enum ofputil_protocol protocol
-        = ofputil_protocol_from_ofp_version(rconn_get_version(sw->rconn));
     size_t n_desired = hmap_count(&desired->flows);
     size_t n_ops = 0;
-    size_t n_deletes = 0;
-    size_t n_modifies = 0;
     size_t n_adds = 0;
     struct op *ops = xmalloc((n_desired + hmap_count(&sw->installed) + 1)
                              * sizeof *ops);
     struct op *adds = xmalloc((n_desired + 1) * sizeof *adds);
 
-    /* The bundle has deletions first, then changes, then additions; the
-     * order does not matter to the result (each flow has one change at
-     * most), but it keeps the bundle readable. */
+    memset(stats, 0, sizeof *stats);
     struct aovs_flow *i;
     HMAP_FOR_EACH (i, node, &sw->installed) {
         if (aovs_cookie_round(i->cookie) == sw->round
             && !find_same_key(&desired->flows, i)) {
             ops[n_ops++] = (struct op) { .type = OP_DELETE, .installed = i };
-            n_deletes++;
+            stats->n_deleted++;
         }
     }
     const struct aovs_flow *d;
     HMAP_FOR_EACH (d, node, &desired->flows) {
-        if (!(d->usable_protocols & protocol)) {
-            char *text = aovs_flow_to_string(d);
-            *errorp = xasprintf("commit to %s: flow \"%s\" cannot be "
-                                "expressed in %s, the OpenFlow version in "
-                                "use", sw->target, text,
-                                ofputil_version_to_string(
-                                    rconn_get_version(sw->rconn)));
-            free(text);
-            free(ops);
-            free(adds);
-            call_end(sw);
-            return EINVAL;
-        }
         i = find_same_key(&sw->installed, d);
         uint64_t cookie = aovs_cookie(sw->round, d->owner);
         if (!i) {
@@ -493,11 +522,11 @@ aovs_switch_commit(struct aovs_switch *sw,
         } else if (i->cookie != cookie) {
             ops[n_ops++] = (struct op) { .type = OP_REPLACE, .desired = d,
                                          .installed = i, .cookie = cookie };
-            n_modifies++;
+            stats->n_modified++;
         } else if (!aovs_flow_actions_equal(i, d)) {
             ops[n_ops++] = (struct op) { .type = OP_MODIFY, .desired = d,
                                          .installed = i, .cookie = cookie };
-            n_modifies++;
+            stats->n_modified++;
             if (VLOG_IS_DBG_ENABLED()) {
                 char *old = aovs_flow_to_string(i);
                 char *new = aovs_flow_to_string(d);
@@ -510,22 +539,185 @@ aovs_switch_commit(struct aovs_switch *sw,
     memcpy(&ops[n_ops], adds, n_adds * sizeof *adds);
     n_ops += n_adds;
     free(adds);
+    stats->n_added = n_adds;
+    stats->n_messages = n_ops ? n_ops + 3 : 0;
+    *opsp = ops;
+    return n_ops;
+}
 
+/* Returns EINVAL, with a message in '*errorp', if a flow of 'desired'
+ * cannot be expressed in the OpenFlow version of 'sw''s connection;
+ * otherwise 0. */
+static int
+check_expressible(const struct aovs_switch *sw,
+                  const struct aovs_flow_table *desired, const char *what,
+                  char **errorp)
+{
+    enum ofputil_protocol protocol
+        = ofputil_protocol_from_ofp_version(rconn_get_version(sw->rconn));
+    const struct aovs_flow *d;
+    HMAP_FOR_EACH (d, node, &desired->flows) {
+        if (!(d->usable_protocols & protocol)) {
+            char *text = aovs_flow_to_string(d);
+            *errorp = xasprintf("%s to %s: flow \"%s\" cannot be "
+                                "expressed in %s, the OpenFlow version in "
+                                "use", what, sw->target, text,
+                                ofputil_version_to_string(
+                                    rconn_get_version(sw->rconn)));
+            free(text);
+            return EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* Starts the synchronous call 'what' that sends a bundle: zeroes
+ * 'stats', lets the asynchronous commit in progress end, and waits for
+ * the connection to be ready.  Returns 0, or an error with a message (the
+ * call is then over). */
+static int
+bundle_call_start(struct aovs_switch *sw, struct call *call,
+                  const char *what, struct aovs_commit_stats *stats,
+                  char **errorp)
+{
+    memset(stats, 0, sizeof *stats);
+    finish_async(sw);
+    call_start(sw, call, what, errorp);
+    int error = wait_ready(sw, call);
+    if (error) {
+        call_end(sw);
+    }
+    return error;
+}
+
+/* Makes the switch's flows those of 'desired' (see aovs-switch.h for what
+ * is sent and what is left alone) with one bundle, and waits for the
+ * switch to commit it.  Does nothing, and sends nothing, if the switch
+ * already has them.  An asynchronous commit in progress is waited for
+ * first (its outcome stays for aovs_switch_commit_poll()).  If 'stats' is
+ * nonnull, fills it with what was sent (zeros on failure).  Returns 0 or
+ * an error as described in aovs-switch.h; EINVAL names the first flow the
+ * switch (or the negotiated OpenFlow version) refused. */
+int
+aovs_switch_commit(struct aovs_switch *sw,
+                   const struct aovs_flow_table *desired,
+                   struct aovs_commit_stats *stats, char **errorp)
+{
+    struct aovs_commit_stats dummy;
+    struct call call;
+
+    stats = stats ? stats : &dummy;
+    int error = bundle_call_start(sw, &call, "commit", stats, errorp);
+    if (error) {
+        return error;
+    }
+    error = check_expressible(sw, desired, "commit", errorp);
+    if (error) {
+        call_end(sw);
+        return error;
+    }
+
+    struct op *ops;
+    struct aovs_commit_stats sent;
+    size_t n_ops = diff_ops(sw, desired, &ops, &sent);
     if (n_ops) {
-        error = run_bundle(sw, &call, ops, n_ops);
+        error = run_bundle(sw, &call, ops, n_ops, &sent);
         if (!error) {
-            for (size_t k = 0; k < n_ops; k++) {
-                apply_op(sw, &ops[k]);
-            }
-            stats->n_deleted = n_deletes;
-            stats->n_modified = n_modifies;
-            stats->n_added = n_ops - n_deletes - n_modifies;
-            stats->n_messages = n_ops + 3;
-            purge_request(sw);
+            *stats = sent;
         }
     }
     free(ops);
     call_end(sw);
+    return error;
+}
+
+/* Starts making the switch's flows those of 'desired', as
+ * aovs_switch_commit() does, without waiting: the bundle goes out now and
+ * advances in aovs_switch_run(); aovs_switch_commit_poll() reports how
+ * it ended.  'desired' may change meanwhile (the bundle has its own copy
+ * of what it sends).  Returns EINPROGRESS once it is on its way, 0 if the
+ * switch already has the flows (nothing sent, nothing to poll), or an
+ * error with a message in '*errorp': ENOTCONN if the connection is not
+ * ready (aovs_switch_commit() would wait for it), EINVAL for a flow the
+ * OpenFlow version in use cannot express.  One asynchronous commit at a
+ * time: calling it while aovs_switch_commit_pending() is a bug. */
+int
+aovs_switch_commit_start(struct aovs_switch *sw,
+                         const struct aovs_flow_table *desired,
+                         char **errorp)
+{
+    *errorp = NULL;
+    ovs_assert(!sw->async && !sw->in_call);
+    switch_io(sw, 0);
+    if (sw->state != S_READY) {
+        *errorp = xasprintf("commit on %s: not connected", sw->target);
+        return ENOTCONN;
+    }
+    int error = check_expressible(sw, desired, "commit", errorp);
+    if (error) {
+        return error;
+    }
+
+    struct op *ops;
+    struct aovs_commit_stats stats;
+    size_t n_ops = diff_ops(sw, desired, &ops, &stats);
+    if (!n_ops) {
+        free(ops);
+        return 0;
+    }
+    for (size_t k = 0; k < n_ops; k++) {
+        const struct aovs_flow *d = ops[k].desired;
+        if (d) {
+            /* The clone keeps the key's hash, which apply_op() files it
+             * under in the mirror. */
+            struct aovs_flow *copy = aovs_flow_clone(d);
+            copy->node.hash = d->node.hash;
+            ops[k].desired = copy;
+        }
+    }
+    sw->async = bundle_create(sw, "commit", ops, n_ops, true, &stats,
+                              time_msec() + sw->timeout_ms);
+    bundle_step(sw, sw->async);
+    return EINPROGRESS;
+}
+
+/* Returns true from a successful aovs_switch_commit_start() until
+ * aovs_switch_commit_poll() has reported its outcome. */
+bool
+aovs_switch_commit_pending(const struct aovs_switch *sw)
+{
+    return sw->async != NULL;
+}
+
+/* Reports the outcome of the asynchronous commit: EINPROGRESS while it
+ * runs; then, once, 0 (with 'stats', if nonnull, filled as
+ * aovs_switch_commit() does) or an error as described in aovs-switch.h
+ * with a message in '*errorp' (caller frees).  Without an asynchronous
+ * commit, returns 0. */
+int
+aovs_switch_commit_poll(struct aovs_switch *sw,
+                        struct aovs_commit_stats *stats, char **errorp)
+{
+    *errorp = NULL;
+    if (stats) {
+        memset(stats, 0, sizeof *stats);
+    }
+    struct bundle *b = sw->async;
+    if (!b) {
+        return 0;
+    }
+    if (b->phase != B_DONE) {
+        return EINPROGRESS;
+    }
+    int error = b->error;
+    if (error) {
+        *errorp = b->message;
+        b->message = NULL;
+    } else if (stats) {
+        *stats = b->stats;
+    }
+    bundle_destroy(b);
+    sw->async = NULL;
     return error;
 }
 
@@ -543,11 +735,9 @@ aovs_switch_delete_stale(struct aovs_switch *sw,
     struct call call;
 
     stats = stats ? stats : &dummy;
-    memset(stats, 0, sizeof *stats);
-    call_start(sw, &call, "deleting stale flows", errorp);
-    int error = wait_ready(sw, &call);
+    int error = bundle_call_start(sw, &call, "deleting stale flows", stats,
+                                  errorp);
     if (error) {
-        call_end(sw);
         return error;
     }
 
@@ -575,14 +765,12 @@ aovs_switch_delete_stale(struct aovs_switch *sw,
     bitmap_free(seen);
 
     if (n_ops) {
-        error = run_bundle(sw, &call, ops, n_ops);
+        struct aovs_commit_stats sent = {
+            .n_deleted = n_ops, .n_messages = n_ops + 3,
+        };
+        error = run_bundle(sw, &call, ops, n_ops, &sent);
         if (!error) {
-            for (size_t k = 0; k < n_ops; k++) {
-                apply_op(sw, &ops[k]);
-            }
-            stats->n_deleted = n_ops;
-            stats->n_messages = n_ops + 3;
-            purge_request(sw);
+            *stats = sent;
         }
     }
     free(ops);
@@ -602,6 +790,7 @@ aovs_switch_dump_flows(struct aovs_switch *sw, struct aovs_flow_dump *dump,
 
     dump->flows = NULL;
     dump->n = 0;
+    finish_async(sw);
     call_start(sw, &call, "dumping flows", errorp);
     int error = wait_ready(sw, &call);
     if (error) {
@@ -735,16 +924,17 @@ handle_msg(struct aovs_switch *sw, struct ofpbuf *msg)
                          ofperr_to_string(ofperr_decode_msg(oh, NULL)));
             sw->dump->error = EPROTO;
             sw->dump->done = true;
-        } else if (sw->in_call) {
-            if (sw->n_errors >= sw->allocated_errors) {
-                sw->errors = x2nrealloc(sw->errors, &sw->allocated_errors,
-                                        sizeof *sw->errors);
+        } else if (sw->active) {
+            struct bundle *b = sw->active;
+            if (b->n_errors >= b->allocated_errors) {
+                b->errors = x2nrealloc(b->errors, &b->allocated_errors,
+                                       sizeof *b->errors);
             }
-            sw->errors[sw->n_errors++] = (struct switch_error) {
+            b->errors[b->n_errors++] = (struct switch_error) {
                 .xid = oh->xid, .error = ofperr_decode_msg(oh, NULL),
             };
-            if (sw->wait_xid && oh->xid == sw->wait_xid) {
-                sw->wait_done = true;
+            if (oh->xid == b->xid) {
+                b->replied = true;
             }
         } else {
             VLOG_WARN_RL(&rl, "%s: unexpected error from the switch: %s",
@@ -761,9 +951,10 @@ handle_msg(struct aovs_switch *sw, struct ofpbuf *msg)
         break;
 
     default:
-        if (sw->wait_xid && oh->xid == sw->wait_xid && !sw->wait_done) {
-            sw->wait_done = true;
-            sw->wait_reply = ofpbuf_clone(msg);
+        if (sw->active && oh->xid == sw->active->xid
+            && !sw->active->replied) {
+            sw->active->replied = true;
+            sw->active->reply = ofpbuf_clone(msg);
             return;
         }
         break;
@@ -898,9 +1089,6 @@ call_start(struct aovs_switch *sw, struct call *call, const char *what,
     ovs_assert(!sw->in_call);
     *errorp = NULL;
     sw->in_call = true;
-    sw->n_errors = 0;
-    sw->wait_xid = 0;
-    sw->wait_done = false;
     call->what = what;
     call->deadline = time_msec() + sw->timeout_ms;
     call->conn_seqno = 0;
@@ -912,11 +1100,6 @@ static void
 call_end(struct aovs_switch *sw)
 {
     sw->in_call = false;
-    sw->n_errors = 0;
-    sw->wait_xid = 0;
-    sw->wait_done = false;
-    ofpbuf_delete(sw->wait_reply);
-    sw->wait_reply = NULL;
 }
 
 /* Does one round of I/O for 'call'.  Returns 0, or ECONNRESET (with a
@@ -986,29 +1169,6 @@ wait_ready(struct aovs_switch *sw, struct call *call)
     }
 }
 
-/* Sends 'msg' and waits, within 'call''s deadline, for its reply (then in
- * 'sw->wait_reply') or an error about it (then in 'sw->errors').  Returns
- * 0 in both cases, or ECONNRESET or ETIMEDOUT with a message. */
-static int
-send_and_wait(struct aovs_switch *sw, const struct call *call,
-              struct ofpbuf *msg)
-{
-    ofpbuf_delete(sw->wait_reply);
-    sw->wait_reply = NULL;
-    sw->wait_done = false;
-    sw->wait_xid = send_msg(sw, msg);
-    for (;;) {
-        int error = call_step(sw, call);
-        if (error || sw->wait_done) {
-            return error;
-        }
-        error = call_block(sw, call);
-        if (error) {
-            return error;
-        }
-    }
-}
-
 /* Queues 'msg' for the switch and returns its xid. */
 static ovs_be32
 send_msg(struct aovs_switch *sw, struct ofpbuf *msg)
@@ -1042,94 +1202,233 @@ is_bundle_reply(const struct ofpbuf *msg, uint32_t bundle_id, uint16_t type)
             && bc.type == type);
 }
 
+/* Starts a bundle of the 'n_ops' changes in 'ops' ('what' for messages;
+ * 'stats' is what it reports on success) on 'sw''s connection, which must
+ * be ready, with 'deadline' as its bound: sends the open request and
+ * makes it the bundle that receives the switch's errors and replies.  If
+ * 'owns_ops', the bundle frees 'ops' and their 'desired' flows. */
+static struct bundle *
+bundle_create(struct aovs_switch *sw, const char *what, struct op *ops,
+              size_t n_ops, bool owns_ops,
+              const struct aovs_commit_stats *stats, long long deadline)
+{
+    ovs_assert(!sw->active && sw->state == S_READY);
+    struct bundle *b = xzalloc(sizeof *b);
+    b->what = what;
+    b->ops = ops;
+    b->n_ops = n_ops;
+    b->owns_ops = owns_ops;
+    b->id = sw->next_bundle_id++;
+    b->phase = B_ADDING;
+    b->conn_seqno = sw->conn_seqno;
+    b->deadline = deadline;
+    b->stats = *stats;
+    sw->active = b;
+
+    struct ofputil_bundle_ctrl_msg bc = {
+        .bundle_id = b->id,
+        .type = OFPBCT_OPEN_REQUEST,
+        .flags = BUNDLE_FLAGS,
+    };
+    send_msg(sw, ofputil_encode_bundle_ctrl_request(
+                 rconn_get_version(sw->rconn), &bc));
+    return b;
+}
+
+/* Ends 'b' with 'error' and 'message' (NULL on success). */
+static void
+bundle_finish(struct aovs_switch *sw, struct bundle *b, int error,
+              char *message)
+{
+    b->phase = B_DONE;
+    b->error = error;
+    b->message = message;
+    ofpbuf_delete(b->reply);
+    b->reply = NULL;
+    if (sw->active == b) {
+        sw->active = NULL;
+    }
+}
+
+/* Ends 'b', whose flow_mods or commit the switch refused, with an error
+ * that names what it refused. */
+static void
+bundle_refused(struct aovs_switch *sw, struct bundle *b)
+{
+    int error;
+    char *msg = format_errors(b, &error);
+    bundle_finish(sw, b, error, xasprintf("%s on %s: %s; nothing was "
+                                          "changed", b->what, sw->target,
+                                          msg));
+    free(msg);
+}
+
+/* Sends the bundle control request 'type' for 'b' and awaits its reply
+ * in 'phase'. */
+static void
+bundle_send_ctrl(struct aovs_switch *sw, struct bundle *b, uint16_t type,
+                 enum bundle_phase phase)
+{
+    struct ofputil_bundle_ctrl_msg bc = {
+        .bundle_id = b->id,
+        .type = type,
+        .flags = BUNDLE_FLAGS,
+    };
+    b->replied = false;
+    ofpbuf_delete(b->reply);
+    b->reply = NULL;
+    b->xid = send_msg(sw, ofputil_encode_bundle_ctrl_request(
+                          rconn_get_version(sw->rconn), &bc));
+    b->phase = phase;
+}
+
+/* Returns true if 'b' has flow_mods left to send and the connection room
+ * to queue them. */
+static bool
+bundle_can_send(const struct aovs_switch *sw, const struct bundle *b)
+{
+    return (b->phase == B_ADDING && b->n_sent < b->n_ops
+            && rconn_packet_counter_n_packets(sw->txq) < MAX_QUEUED_MSGS);
+}
+
+/* Advances 'b' as far as it can without blocking (call it after
+ * switch_io()).  The flow_mods go out as the connection's queue drains,
+ * then a barrier: its reply means the switch has judged every one of
+ * them.  Then the commit, unless the switch refused some, which the
+ * bundle's discard follows instead (a refused flow_mod is left out of
+ * the bundle, so committing the rest would break its atomicity).  Once
+ * committed, the mirror takes the changes and the datapath purge is
+ * requested. */
+static void
+bundle_step(struct aovs_switch *sw, struct bundle *b)
+{
+    if (b->phase == B_DONE) {
+        return;
+    }
+    if (sw->state == S_DISCONNECTED || sw->conn_seqno != b->conn_seqno) {
+        bundle_finish(sw, b, ECONNRESET, xasprintf(
+                          "%s on %s: the connection dropped; the flows are "
+                          "read again on reconnection", b->what,
+                          sw->target));
+        return;
+    }
+
+    if (b->phase == B_ADDING) {
+        while (bundle_can_send(sw, b)) {
+            struct op *op = &b->ops[b->n_sent++];
+            op->xid = send_msg(sw, encode_op(sw, op, b->id, BUNDLE_FLAGS));
+        }
+        if (b->n_sent == b->n_ops) {
+            b->replied = false;
+            b->xid = send_msg(sw, ofputil_encode_barrier_request(
+                                  rconn_get_version(sw->rconn)));
+            b->phase = B_BARRIER;
+        }
+    } else if (b->phase == B_BARRIER && b->replied) {
+        if (b->n_errors) {
+            bundle_send_ctrl(sw, b, OFPBCT_DISCARD_REQUEST, B_DISCARDING);
+        } else {
+            bundle_send_ctrl(sw, b, OFPBCT_COMMIT_REQUEST, B_COMMITTING);
+        }
+    } else if (b->phase == B_COMMITTING && b->replied) {
+        if (!b->n_errors && is_bundle_reply(b->reply, b->id,
+                                            OFPBCT_COMMIT_REPLY)) {
+            for (size_t k = 0; k < b->n_ops; k++) {
+                apply_op(sw, &b->ops[k]);
+            }
+            purge_request(sw);
+            bundle_finish(sw, b, 0, NULL);
+        } else if (b->n_errors) {
+            bundle_refused(sw, b);
+        } else {
+            rconn_reconnect(sw->rconn);
+            bundle_finish(sw, b, EPROTO, xasprintf(
+                              "%s on %s: unexpected reply to the bundle "
+                              "commit", b->what, sw->target));
+        }
+        return;
+    }
+
+    if (b->phase == B_DISCARDING
+        && (b->replied || time_msec() >= b->deadline)) {
+        /* Over either way: the refused flows matter more than whether
+         * the discard was answered. */
+        bundle_refused(sw, b);
+    } else if (b->phase != B_DONE && time_msec() >= b->deadline) {
+        /* Resetting the connection discards whatever was half sent. */
+        rconn_reconnect(sw->rconn);
+        check_connection(sw);
+        bundle_finish(sw, b, ETIMEDOUT, xasprintf(
+                          "%s on %s: no answer from the switch within %d "
+                          "ms; reconnecting", b->what, sw->target,
+                          sw->timeout_ms));
+    }
+}
+
+/* Frees 'b', which is over (or never ran). */
+static void
+bundle_destroy(struct bundle *b)
+{
+    if (b) {
+        if (b->owns_ops) {
+            for (size_t k = 0; k < b->n_ops; k++) {
+                aovs_flow_destroy(CONST_CAST(struct aovs_flow *,
+                                             b->ops[k].desired));
+            }
+            free(b->ops);
+        }
+        ofpbuf_delete(b->reply);
+        free(b->errors);
+        free(b->message);
+        free(b);
+    }
+}
+
+/* Blocks until the bundle 'b' is over (within its own deadline). */
+static void
+bundle_block_until_done(struct aovs_switch *sw, struct bundle *b)
+{
+    for (;;) {
+        switch_io(sw, 0);
+        bundle_step(sw, b);
+        if (b->phase == B_DONE) {
+            return;
+        }
+        if (!bundle_can_send(sw, b)) {
+            switch_io_wait(sw);
+            poll_timer_wait_until(b->deadline);
+            poll_block();
+        }
+    }
+}
+
+/* Lets the asynchronous commit in progress, if any, end before a
+ * synchronous call: the mirror must include its changes (or know they
+ * failed) before anything is compared with it.  Its outcome stays for
+ * aovs_switch_commit_poll(). */
+static void
+finish_async(struct aovs_switch *sw)
+{
+    if (sw->async && sw->async->phase != B_DONE) {
+        bundle_block_until_done(sw, sw->async);
+    }
+}
+
 /* Sends the 'n_ops' changes in 'ops' as one bundle and commits it, within
- * 'call''s bounds.  Returns 0 once the switch has committed it, otherwise
- * an error with a message (the bundle is then discarded, or dropped with
- * the connection). */
+ * 'call''s bounds.  Returns 0 once the switch has committed it (the
+ * mirror then has the changes), otherwise an error with a message (the
+ * bundle is then discarded, or dropped with the connection). */
 static int
 run_bundle(struct aovs_switch *sw, const struct call *call, struct op *ops,
-           size_t n_ops)
+           size_t n_ops, const struct aovs_commit_stats *stats)
 {
-    enum ofp_version version = rconn_get_version(sw->rconn);
-    struct ofputil_bundle_ctrl_msg bc = {
-        .bundle_id = sw->next_bundle_id++,
-        .type = OFPBCT_OPEN_REQUEST,
-        .flags = OFPBF_ORDERED | OFPBF_ATOMIC,
-    };
-    int error;
-
-    send_msg(sw, ofputil_encode_bundle_ctrl_request(version, &bc));
-
-    /* Encode the flow_mods as the queue drains, then the barrier. */
-    size_t next = 0;
-    bool barrier_sent = false;
-    for (;;) {
-        while (next < n_ops && (rconn_packet_counter_n_packets(sw->txq)
-                                < MAX_QUEUED_MSGS)) {
-            struct ofpbuf *add = encode_op(sw, &ops[next], bc.bundle_id,
-                                           bc.flags);
-            ops[next++].xid = send_msg(sw, add);
-        }
-        if (next == n_ops && !barrier_sent) {
-            barrier_sent = true;
-            sw->wait_done = false;
-            sw->wait_xid = send_msg(sw,
-                                    ofputil_encode_barrier_request(version));
-        }
-
-        error = call_step(sw, call);
-        if (error) {
-            return error;
-        }
-        if (barrier_sent && sw->wait_done) {
-            break;
-        }
-        if (next < n_ops && (rconn_packet_counter_n_packets(sw->txq)
-                             < MAX_QUEUED_MSGS)) {
-            continue;
-        }
-        error = call_block(sw, call);
-        if (error) {
-            return error;
-        }
-    }
-
-    /* Commit, unless the switch refused the bundle or one of its
-     * messages. */
-    size_t n_add_errors = sw->n_errors;
-    if (!n_add_errors) {
-        bc.type = OFPBCT_COMMIT_REQUEST;
-        error = send_and_wait(sw, call, ofputil_encode_bundle_ctrl_request(
-                                  version, &bc));
-        if (error) {
-            return error;
-        }
-        if (!sw->n_errors) {
-            if (is_bundle_reply(sw->wait_reply, bc.bundle_id,
-                                OFPBCT_COMMIT_REPLY)) {
-                return 0;
-            }
-            *call->errorp = xasprintf("%s on %s: unexpected reply to the "
-                                      "bundle commit", call->what,
-                                      sw->target);
-            rconn_reconnect(sw->rconn);
-            return EPROTO;
-        }
-    } else {
-        bc.type = OFPBCT_DISCARD_REQUEST;
-        error = send_and_wait(sw, call, ofputil_encode_bundle_ctrl_request(
-                                  version, &bc));
-        if (error) {
-            /* The message about the refused flows matters more. */
-            free(*call->errorp);
-            *call->errorp = NULL;
-        }
-    }
-
-    char *msg = format_errors(sw, ops, n_ops, &error);
-    *call->errorp = xasprintf("%s on %s: %s; nothing was changed",
-                              call->what, sw->target, msg);
-    free(msg);
+    struct bundle *b = bundle_create(sw, call->what, ops, n_ops, false,
+                                     stats, call->deadline);
+    bundle_block_until_done(sw, b);
+    int error = b->error;
+    *call->errorp = b->message;
+    b->message = NULL;
+    bundle_destroy(b);
     return error;
 }
 
@@ -1245,28 +1544,27 @@ apply_op(struct aovs_switch *sw, const struct op *op)
     }
 }
 
-/* Returns a description of the errors received during the call, naming
- * the flows they are about, and stores in '*errorp' EINVAL if some are
- * about a flow, otherwise EPROTO.  The caller frees the string. */
+/* Returns a description of the errors received during bundle 'b',
+ * naming the flows they are about, and stores in '*errorp' EINVAL if some
+ * are about a flow, otherwise EPROTO.  The caller frees the string. */
 static char *
-format_errors(const struct aovs_switch *sw, const struct op *ops,
-              size_t n_ops, int *errorp)
+format_errors(const struct bundle *b, int *errorp)
 {
     const struct switch_error *first = NULL;
     const struct op *first_op = NULL;
 
     /* Prefer an error about a flow to one about the bundle. */
-    for (size_t e = 0; e < sw->n_errors && !first_op; e++) {
-        for (size_t k = 0; k < n_ops; k++) {
-            if (ops[k].xid == sw->errors[e].xid) {
-                first = &sw->errors[e];
-                first_op = &ops[k];
+    for (size_t e = 0; e < b->n_errors && !first_op; e++) {
+        for (size_t k = 0; k < b->n_ops; k++) {
+            if (b->ops[k].xid == b->errors[e].xid) {
+                first = &b->errors[e];
+                first_op = &b->ops[k];
                 break;
             }
         }
     }
     if (!first) {
-        first = sw->n_errors ? &sw->errors[0] : NULL;
+        first = b->n_errors ? &b->errors[0] : NULL;
     }
 
     struct ds s = DS_EMPTY_INITIALIZER;
@@ -1292,9 +1590,9 @@ format_errors(const struct aovs_switch *sw, const struct op *ops,
                       ofperr_get_name(first->error),
                       ofperr_get_description(first->error));
     }
-    if (sw->n_errors > 1) {
+    if (b->n_errors > 1) {
         ds_put_format(&s, " (and %"PRIuSIZE" more error%s)",
-                      sw->n_errors - 1, sw->n_errors > 2 ? "s" : "");
+                      b->n_errors - 1, b->n_errors > 2 ? "s" : "");
     }
     *errorp = first_op ? EINVAL : EPROTO;
     return ds_steal_cstr(&s);

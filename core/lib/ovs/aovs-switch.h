@@ -38,6 +38,16 @@
  * never blocks; aovs_switch_wait() registers with OVS's poll loop (see
  * aovs-poll.h).
  *
+ * Asynchronous commit: aovs_switch_commit_start() computes and sends the
+ * same bundle as aovs_switch_commit() but returns at once; the bundle
+ * advances in aovs_switch_run(), and aovs_switch_commit_poll() reports
+ * its outcome, once.  Meanwhile the caller's loop goes on (a synchronous
+ * commit makes it wait for ovs-vswitchd's main loop, which can be busy
+ * for tens of milliseconds, e.g. closing the sockets of deleted ports).
+ * One asynchronous commit at a time; a synchronous call made while it
+ * runs first waits for it to end (within its bound), so that the mirror
+ * is current, and leaves its outcome to aovs_switch_commit_poll().
+ *
  * Errors: 0 or a positive errno value, with a message in '*errorp' that
  * the caller frees (NULL on success):
  *     ENOTCONN    not connected (and no connection within the timeout)
@@ -132,6 +142,11 @@ void aovs_switch_count_installed_by_table(const struct aovs_switch *,
 
 int aovs_switch_commit(struct aovs_switch *, const struct aovs_flow_table *,
                        struct aovs_commit_stats *, char **errorp);
+int aovs_switch_commit_start(struct aovs_switch *,
+                             const struct aovs_flow_table *, char **errorp);
+bool aovs_switch_commit_pending(const struct aovs_switch *);
+int aovs_switch_commit_poll(struct aovs_switch *, struct aovs_commit_stats *,
+                            char **errorp);
 int aovs_switch_delete_stale(struct aovs_switch *,
                              struct aovs_commit_stats *, char **errorp);
 
