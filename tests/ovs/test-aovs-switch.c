@@ -10,7 +10,8 @@
  * round cleanup after an agent restart, reinstalling after ovs-vswitchd is
  * killed and restarted, and the asynchronous commit (the caller's loop
  * runs meanwhile; refused flows; synchronous calls waiting for it; the
- * switch dying under it).  Skipped unless root.
+ * switch dying under it; errors about other messages).  Skipped unless
+ * root.
  */
 
 #include <config.h>
@@ -748,4 +749,31 @@ Test(aovs_switch, async_commit_survives_the_switch_dying)
     commit(&stats);
     cr_assert_eq(stats.n_added, 3000);
     check_dumps_agree(3000);
+}
+
+/* An error the switch sends about something else while a bundle is on
+ * its way (here a packet-out from a port number it refuses, as a
+ * gratuitous ARP of a Pod could be) does not fail the bundle. */
+Test(aovs_switch, other_errors_do_not_fail_the_async_commit)
+{
+    start(1);
+    put_range(0, 499);
+    char *error = NULL;
+    cr_assert_eq(aovs_switch_commit_start(sw, desired, &error), EINPROGRESS,
+                 "%s", error);
+    static const uint8_t frame[60] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xaa, 0xbb, 0xcc, 0, 0, 1,
+        0x08, 0x06,
+    };
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(aovs_switch_packet_out(sw, 0xff80, frame, sizeof frame,
+                                            &error), 0, "%s", error);
+    }
+
+    struct aovs_commit_stats stats;
+    int passes;
+    cr_assert_eq(run_until_committed(&stats, &error, &passes, TIMEOUT_MS), 0,
+                 "%s", error);
+    cr_assert_eq(stats.n_added, 500);
+    check_dumps_agree(500);
 }

@@ -210,6 +210,7 @@ struct bundle {
                                    caller's table may change meanwhile). */
     uint32_t id;                /* Bundle id. */
     enum bundle_phase phase;    /* Where it is. */
+    ovs_be32 open_xid;          /* xid of its open request. */
     ovs_be32 xid;               /* Barrier, commit or discard awaited. */
     bool replied;               /* 'xid' answered (a reply or an error). */
     struct ofpbuf *reply;       /* The reply to 'xid', if not an error. */
@@ -244,6 +245,7 @@ static struct bundle *bundle_create(struct aovs_switch *, const char *what,
                                     const struct aovs_commit_stats *,
                                     long long deadline);
 static void bundle_step(struct aovs_switch *, struct bundle *);
+static bool bundle_owns_xid(const struct bundle *, ovs_be32 xid);
 static bool bundle_can_send(const struct aovs_switch *,
                             const struct bundle *);
 static void bundle_destroy(struct bundle *);
@@ -924,7 +926,7 @@ handle_msg(struct aovs_switch *sw, struct ofpbuf *msg)
                          ofperr_to_string(ofperr_decode_msg(oh, NULL)));
             sw->dump->error = EPROTO;
             sw->dump->done = true;
-        } else if (sw->active) {
+        } else if (sw->active && bundle_owns_xid(sw->active, oh->xid)) {
             struct bundle *b = sw->active;
             if (b->n_errors >= b->allocated_errors) {
                 b->errors = x2nrealloc(b->errors, &b->allocated_errors,
@@ -1230,9 +1232,25 @@ bundle_create(struct aovs_switch *sw, const char *what, struct op *ops,
         .type = OFPBCT_OPEN_REQUEST,
         .flags = BUNDLE_FLAGS,
     };
-    send_msg(sw, ofputil_encode_bundle_ctrl_request(
-                 rconn_get_version(sw->rconn), &bc));
+    b->open_xid = send_msg(sw, ofputil_encode_bundle_ctrl_request(
+                               rconn_get_version(sw->rconn), &bc));
     return b;
+}
+
+/* Returns true if 'xid' is that of a message 'b' sent (not, e.g., of a
+ * packet-out sent meanwhile, whose error must not fail the bundle). */
+static bool
+bundle_owns_xid(const struct bundle *b, ovs_be32 xid)
+{
+    if (xid == b->open_xid || xid == b->xid) {
+        return true;
+    }
+    for (size_t k = 0; k < b->n_sent; k++) {
+        if (b->ops[k].xid == xid) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Ends 'b' with 'error' and 'message' (NULL on success). */
