@@ -10,6 +10,7 @@ core_agent_libantrea_agent_la_SOURCES = \
 	core/agent/bridge.c core/agent/bridge.h \
 	core/agent/datapath.c core/agent/datapath.h \
 	core/agent/gateway.c core/agent/gateway.h \
+	core/agent/iface-workers.c core/agent/iface-workers.h \
 	core/agent/peers.c core/agent/peers.h \
 	core/agent/pod-network.c core/agent/pod-network.h \
 	core/agent/policy-bridge.c core/agent/policy-bridge.h \

@@ -10,8 +10,8 @@
  * CNI server calls after dispatching every request that arrived: the
  * addresses of all ADDs waiting for IPAM are allocated in one call (one
  * state file save for the native module), each veth pair is made by a
- * worker thread (struct iface_workers; the answer comes back through a
- * pipe the loop polls), all queued ports go into one OVSDB transaction,
+ * worker thread (iface-workers.h; the answer comes back through a pipe
+ * the loop polls), all queued ports go into one OVSDB transaction,
  * their ofports are read as the OVSDB update notifications bring them,
  * and the flows of all Pods whose ofport is known go into one bundle,
  * sent without waiting (the loop goes on while ovs-vswitchd works; the
@@ -30,16 +30,11 @@
 #include "pod-network.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "antrea/ipam.h"
 #include "antrea/net-util.h"
@@ -51,6 +46,7 @@
 #include "cni-server.h"
 #include "log.h"
 #include "event-loop.h"
+#include "iface-workers.h"
 #include "net/garp.h"
 #include "net/pod-iface.h"
 #include "pipeline.h"
@@ -70,13 +66,6 @@ struct pod {
     uint32_t ofport;            /* ofport of the host end */
     uint64_t object;            /* bridge object id of its flows */
     bool releasing;             /* a DEL is taking it apart */
-};
-
-/* Work for a veth worker thread, inside a struct pod_add (make its veth
- * pair) or a struct pod_del (delete it). */
-struct iface_job {
-    struct iface_job *next;     /* in the worker queue or done list */
-    bool is_del;                /* in a struct pod_del */
 };
 
 /* Steps of ADD done so far, for rollback. */
@@ -178,25 +167,6 @@ struct garp_job {
     long long next;             /* time_msec() of the next one */
 };
 
-/* The worker threads that create veth pairs (pod_iface_create() takes a
- * few milliseconds of netlink round trips and namespace switches), so
- * that the veths of a burst of ADDs are made at once while the loop's
- * thread goes on with IPAM, OVSDB and flows.  A worker takes ADDs from
- * 'queue' and puts them on 'done', then writes a byte into 'wake_fds[1]'
- * so that the loop's poll wakes up. */
-struct iface_workers {
-    pthread_t *threads;         /* 'n_threads' workers */
-    size_t n_threads;           /* number of 'threads' started */
-    pthread_mutex_t mutex;      /* guards the members below */
-    pthread_cond_t cond;        /* signalled when 'queue' grows or
-                                   'stopping' is set */
-    struct iface_job *queue;    /* jobs to work on, FIFO via 'tail' */
-    struct iface_job **tail;    /* where the next queued job goes */
-    struct iface_job *done;     /* jobs worked on, for the loop */
-    bool stopping;              /* workers must exit */
-    int wake_fds[2];            /* pipe: workers write, the loop reads */
-};
-
 /* How many veth workers.  Nearly all of a veth's making is under the
  * kernel's routing lock, so more workers hardly overlap more; they
  * contend for the lock instead (measured at 16 concurrent ADDs: 1.2,
@@ -207,7 +177,9 @@ struct iface_workers {
 
 struct pod_network {
     struct pod_network_options opts; /* as created */
-    struct iface_workers workers; /* veth creation threads */
+    struct iface_workers *workers; /* veth threads; their jobs are the
+                                      'job's of ADDs (one at a time) and
+                                      DELs (batchable) */
     struct pod **pods;          /* 'n_pods' local Pods */
     size_t n_pods;              /* number of 'pods' */
     size_t allocated_pods;      /* capacity of 'pods' */
@@ -238,13 +210,12 @@ add_enter(struct pod_add *add, enum add_state state)
 
 static void pod_add_fail(struct pod_network *, struct pod_add *,
                          enum add_step, char *error);
-static int iface_workers_start(struct iface_workers *, char **errorp);
 static void pod_del_finish(struct pod_network *, struct pod_del *, int code,
                            char *error);
 static void follow_del_txn(struct pod_network *, int retval,
                            const char *error);
-static void iface_workers_stop(struct iface_workers *);
 static void del_enter(struct pod_del *, enum del_state);
+static iface_jobs_run_func run_iface_jobs;
 static void forget_flows(struct pod_network *, const struct pod *);
 
 /* How long an ADD waits for ovs-vswitchd to give its port an ofport. */
@@ -537,10 +508,10 @@ pod_network_create(const struct pod_network_options *opts,
 {
     struct pod_network *pn = xcalloc(1, sizeof *pn);
     pn->opts = *opts;
-    pn->workers.wake_fds[0] = pn->workers.wake_fds[1] = -1;
     int error = restore_pods(pn, errorp);
     if (!error) {
-        error = iface_workers_start(&pn->workers, errorp);
+        error = iface_workers_create(N_IFACE_WORKERS, run_iface_jobs,
+                                     &pn->workers, errorp);
     }
     if (error) {
         pod_network_destroy(pn);
@@ -557,7 +528,8 @@ pod_network_destroy(struct pod_network *pn)
         /* ADDs in progress are undone, DELs in progress fail (the
          * runtime retries them); their answers go nowhere.  The workers
          * finish the veth they are working on first. */
-        iface_workers_stop(&pn->workers);
+        iface_workers_destroy(pn->workers);
+        pn->workers = NULL;
         aovs_txn_destroy(pn->txn);
         pn->txn = NULL;
         while (pn->n_adds) {
@@ -1118,169 +1090,18 @@ run_del_jobs(struct iface_job *jobs)
     free(names);
 }
 
-/* Takes the jobs to do next off 'w''s queue, with its mutex held: the
- * first ADD alone, or every DEL queued, since deleting veths together
- * costs about as much as deleting one.  Returns them as a list through
- * 'next'. */
-static struct iface_job *
-take_jobs(struct iface_workers *w)
-{
-    struct iface_job *first = w->queue;
-    w->queue = first->next;
-    first->next = NULL;
-    if (first->is_del) {
-        struct iface_job **taken_tail = &first->next;
-        struct iface_job **link = &w->queue;
-        while (*link) {
-            struct iface_job *job = *link;
-            if (job->is_del) {
-                *link = job->next;      /* off the queue... */
-                job->next = NULL;
-                *taken_tail = job;      /* ...onto the batch */
-                taken_tail = &job->next;
-            } else {
-                link = &job->next;
-            }
-        }
-    }
-    w->tail = &w->queue;
-    while (*w->tail) {
-        w->tail = &(*w->tail)->next;
-    }
-    return first;
-}
-
-/* A worker thread: does the jobs in 'workers_''s queue, an ADD's veth
- * pair or a batch of DELs' at a time, and hands them back to the loop. */
-static void *
-iface_worker_main(void *workers_)
-{
-    struct iface_workers *w = workers_;
-
-    pthread_mutex_lock(&w->mutex);
-    for (;;) {
-        while (!w->queue && !w->stopping) {
-            pthread_cond_wait(&w->cond, &w->mutex);
-        }
-        if (w->stopping) {
-            break;              /* The queue is the destroyer's now. */
-        }
-        struct iface_job *jobs = take_jobs(w);
-        pthread_mutex_unlock(&w->mutex);
-
-        if (jobs->is_del) {
-            run_del_jobs(jobs);
-        } else {
-            struct pod_add *add = CONTAINER_OF(jobs, struct pod_add, job);
-            add->iface_error = pod_iface_create(&add->ic, &add->pi,
-                                                &add->iface_message);
-        }
-
-        pthread_mutex_lock(&w->mutex);
-        while (jobs) {
-            struct iface_job *next = jobs->next;
-            jobs->next = w->done;
-            w->done = jobs;
-            jobs = next;
-        }
-        if (write(w->wake_fds[1], "", 1) < 0) {
-            /* EAGAIN: the pipe is full, so the loop wakes anyway. */
-        }
-    }
-    pthread_mutex_unlock(&w->mutex);
-    return NULL;
-}
-
-/* Starts the workers.  Returns 0 or a positive errno value with a message
- * in '*errorp'. */
-static int
-iface_workers_start(struct iface_workers *w, char **errorp)
-{
-    memset(w, 0, sizeof *w);
-    w->tail = &w->queue;
-    if (pipe2(w->wake_fds, O_NONBLOCK | O_CLOEXEC)) {
-        int error = errno;
-        w->wake_fds[0] = w->wake_fds[1] = -1;
-        *errorp = xasprintf("cannot create the veth workers' pipe: %s",
-                            strerror(error));
-        return error;
-    }
-    pthread_mutex_init(&w->mutex, NULL);
-    pthread_cond_init(&w->cond, NULL);
-
-    /* Signals are the loop's thread's business. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    w->threads = xcalloc(N_IFACE_WORKERS, sizeof *w->threads);
-    int error = 0;
-    while (w->n_threads < N_IFACE_WORKERS) {
-        error = pthread_create(&w->threads[w->n_threads], NULL,
-                               iface_worker_main, w);
-        if (error) {
-            *errorp = xasprintf("cannot start a veth worker thread: %s",
-                                strerror(error));
-            break;
-        }
-        w->n_threads++;
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return error;
-}
-
-/* Stops the workers, after the veth each is making, if any.  ADDs still
- * queued stay in 'queue', those done in 'done'. */
+/* The workers' 'run' function (iface-workers.h): an ADD's veth pair, or
+ * a batch of DELs' veths. */
 static void
-iface_workers_stop(struct iface_workers *w)
+run_iface_jobs(struct iface_job *jobs)
 {
-    if (w->wake_fds[0] < 0 && !w->n_threads) {
-        return;                 /* Never started, or stopped. */
+    if (jobs->batchable) {
+        run_del_jobs(jobs);
+    } else {
+        struct pod_add *add = CONTAINER_OF(jobs, struct pod_add, job);
+        add->iface_error = pod_iface_create(&add->ic, &add->pi,
+                                            &add->iface_message);
     }
-    pthread_mutex_lock(&w->mutex);
-    w->stopping = true;
-    pthread_cond_broadcast(&w->cond);
-    pthread_mutex_unlock(&w->mutex);
-    for (size_t i = 0; i < w->n_threads; i++) {
-        pthread_join(w->threads[i], NULL);
-    }
-    free(w->threads);
-    w->threads = NULL;
-    w->n_threads = 0;
-    if (w->wake_fds[0] >= 0) {
-        close(w->wake_fds[0]);
-        close(w->wake_fds[1]);
-        pthread_mutex_destroy(&w->mutex);
-        pthread_cond_destroy(&w->cond);
-    }
-    w->wake_fds[0] = w->wake_fds[1] = -1;
-}
-
-/* Queues 'job' for a worker. */
-static void
-iface_workers_submit(struct iface_workers *w, struct iface_job *job)
-{
-    pthread_mutex_lock(&w->mutex);
-    job->next = NULL;
-    *w->tail = job;
-    w->tail = &job->next;
-    pthread_cond_signal(&w->cond);
-    pthread_mutex_unlock(&w->mutex);
-}
-
-/* Returns the jobs the workers are done with (a list through 'next'),
- * emptying the wake-up pipe. */
-static struct iface_job *
-iface_workers_take_done(struct iface_workers *w)
-{
-    char buf[64];
-    while (read(w->wake_fds[0], buf, sizeof buf) > 0) {
-        continue;
-    }
-    pthread_mutex_lock(&w->mutex);
-    struct iface_job *done = w->done;
-    w->done = NULL;
-    pthread_mutex_unlock(&w->mutex);
-    return done;
 }
 
 /* Returns the ADDs in progress in 'state', in arrival order, as a new
@@ -1338,8 +1159,8 @@ start_iface(struct pod_network *pn, struct pod_add *add,
         .tx_csum_off = pn->opts.tx_csum_off,
     };
     add_enter(add, ADD_IN_WORKER);
-    add->job.is_del = false;
-    iface_workers_submit(&pn->workers, &add->job);
+    add->job.batchable = false;
+    iface_workers_submit(pn->workers, &add->job);
 }
 
 /* Allocates the addresses of the 'n' ADDs 'adds' through the IPAM
@@ -1588,8 +1409,8 @@ del_start_iface(struct pod_network *pn, struct pod_del *del)
         del_enter(del, DEL_IN_TXN);     /* no port: a transaction of 0 ms */
     }
     del_enter(del, DEL_IN_WORKER);
-    del->job.is_del = true;
-    iface_workers_submit(&pn->workers, &del->job);
+    del->job.batchable = true;
+    iface_workers_submit(pn->workers, &del->job);
 }
 
 /* Starts the transaction that deletes the ports of the queued DELs; those
@@ -1733,10 +1554,10 @@ static void
 collect_jobs(struct pod_network *pn)
 {
     struct iface_job *next;
-    for (struct iface_job *job = iface_workers_take_done(&pn->workers); job;
+    for (struct iface_job *job = iface_workers_take_done(pn->workers); job;
          job = next) {
         next = job->next;
-        if (job->is_del) {
+        if (job->batchable) {
             del_iface_done(pn, CONTAINER_OF(job, struct pod_del, job));
         } else {
             add_iface_done(pn, CONTAINER_OF(job, struct pod_add, job));
@@ -1779,7 +1600,8 @@ pod_network_wait(void *pn_, struct event_loop *loop)
         aovs_txn_wait(pn->txn);
     }
     if (count_adds(pn, ADD_IN_WORKER) || count_dels(pn, DEL_IN_WORKER)) {
-        event_loop_fd_wait(loop, pn->workers.wake_fds[0], POLLIN);
+        event_loop_fd_wait(loop, iface_workers_wake_fd(pn->workers),
+                           POLLIN);
     }
     for (size_t i = 0; i < pn->n_dels; i++) {
         const struct pod_del *del = pn->dels[i];
