@@ -9,6 +9,7 @@ check_PROGRAMS += \
 	tests/unit/test-agent-config \
 	tests/unit/test-controller-config \
 	tests/unit/test-event-loop \
+	tests/unit/test-iface-workers \
 	tests/unit/test-ipam \
 	tests/unit/test-log \
 	tests/unit/test-module-set \
@@ -19,6 +20,7 @@ TESTS += \
 	tests/unit/test-agent-config \
 	tests/unit/test-controller-config \
 	tests/unit/test-event-loop \
+	tests/unit/test-iface-workers \
 	tests/unit/test-ipam \
 	tests/unit/test-log \
 	tests/unit/test-module-set \
@@ -35,6 +37,14 @@ tests_unit_test_controller_config_LDADD = $(UNIT_LDADD)
 tests_unit_test_event_loop_SOURCES = tests/unit/test-event-loop.c
 tests_unit_test_event_loop_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_event_loop_LDADD = $(UNIT_LDADD)
+# The agent's veth worker threads, compiled in (the agent's library
+# needs OVS and Kubernetes; this module needs neither).
+tests_unit_test_iface_workers_SOURCES = tests/unit/test-iface-workers.c \
+	core/agent/iface-workers.c core/agent/iface-workers.h
+tests_unit_test_iface_workers_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/core/agent
+tests_unit_test_iface_workers_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_iface_workers_LDADD = $(UNIT_LDADD) -lpthread
 tests_unit_test_ipam_SOURCES = tests/unit/test-ipam.c \
 	tests/unit/test-util.c tests/unit/test-util.h
 tests_unit_test_ipam_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
