@@ -246,6 +246,8 @@ static struct bundle *bundle_create(struct aovs_switch *, const char *what,
                                     long long deadline);
 static void bundle_step(struct aovs_switch *, struct bundle *);
 static bool bundle_owns_xid(const struct bundle *, ovs_be32 xid);
+static struct ofpbuf *encode_ctrl(const struct aovs_switch *,
+                                  const struct bundle *, uint16_t type);
 static bool bundle_can_send(const struct aovs_switch *,
                             const struct bundle *);
 static void bundle_destroy(struct bundle *);
@@ -1104,6 +1106,25 @@ call_end(struct aovs_switch *sw)
     sw->in_call = false;
 }
 
+/* Returns the message for call or bundle 'what' whose connection
+ * dropped. */
+static char *
+dropped_message(const struct aovs_switch *sw, const char *what)
+{
+    return xasprintf("%s on %s: the connection dropped; the flows are read "
+                     "again on reconnection", what, sw->target);
+}
+
+/* Returns the message for call or bundle 'what' that got no answer in
+ * time (the caller resets the connection, so that nothing half sent
+ * survives). */
+static char *
+timeout_message(const struct aovs_switch *sw, const char *what)
+{
+    return xasprintf("%s on %s: no answer from the switch within %d ms; "
+                     "reconnecting", what, sw->target, sw->timeout_ms);
+}
+
 /* Does one round of I/O for 'call'.  Returns 0, or ECONNRESET (with a
  * message) if the connection the call was using has dropped. */
 static int
@@ -1113,9 +1134,7 @@ call_step(struct aovs_switch *sw, const struct call *call)
     if (call->conn_seqno
         && (sw->state == S_DISCONNECTED
             || sw->conn_seqno != call->conn_seqno)) {
-        *call->errorp = xasprintf("%s on %s: the connection dropped; the "
-                                  "flows are read again on reconnection",
-                                  call->what, sw->target);
+        *call->errorp = dropped_message(sw, call->what);
         return ECONNRESET;
     }
     return 0;
@@ -1128,9 +1147,7 @@ static int
 call_block(struct aovs_switch *sw, const struct call *call)
 {
     if (time_msec() >= call->deadline) {
-        *call->errorp = xasprintf("%s on %s: no answer from the switch "
-                                  "within %d ms; reconnecting", call->what,
-                                  sw->target, sw->timeout_ms);
+        *call->errorp = timeout_message(sw, call->what);
         if (call->conn_seqno) {
             rconn_reconnect(sw->rconn);
             check_connection(sw);
@@ -1226,15 +1243,22 @@ bundle_create(struct aovs_switch *sw, const char *what, struct op *ops,
     b->deadline = deadline;
     b->stats = *stats;
     sw->active = b;
+    b->open_xid = send_msg(sw, encode_ctrl(sw, b, OFPBCT_OPEN_REQUEST));
+    return b;
+}
 
+/* Returns the bundle control request 'type' for 'b'. */
+static struct ofpbuf *
+encode_ctrl(const struct aovs_switch *sw, const struct bundle *b,
+            uint16_t type)
+{
     struct ofputil_bundle_ctrl_msg bc = {
         .bundle_id = b->id,
-        .type = OFPBCT_OPEN_REQUEST,
+        .type = type,
         .flags = BUNDLE_FLAGS,
     };
-    b->open_xid = send_msg(sw, ofputil_encode_bundle_ctrl_request(
-                               rconn_get_version(sw->rconn), &bc));
-    return b;
+    return ofputil_encode_bundle_ctrl_request(rconn_get_version(sw->rconn),
+                                              &bc);
 }
 
 /* Returns true if 'xid' is that of a message 'b' sent (not, e.g., of a
@@ -1281,22 +1305,16 @@ bundle_refused(struct aovs_switch *sw, struct bundle *b)
     free(msg);
 }
 
-/* Sends the bundle control request 'type' for 'b' and awaits its reply
- * in 'phase'. */
+/* Sends 'msg' (a barrier or a bundle control request of 'b') and awaits
+ * its reply in 'phase'. */
 static void
-bundle_send_ctrl(struct aovs_switch *sw, struct bundle *b, uint16_t type,
-                 enum bundle_phase phase)
+bundle_await(struct aovs_switch *sw, struct bundle *b, struct ofpbuf *msg,
+             enum bundle_phase phase)
 {
-    struct ofputil_bundle_ctrl_msg bc = {
-        .bundle_id = b->id,
-        .type = type,
-        .flags = BUNDLE_FLAGS,
-    };
     b->replied = false;
     ofpbuf_delete(b->reply);
     b->reply = NULL;
-    b->xid = send_msg(sw, ofputil_encode_bundle_ctrl_request(
-                          rconn_get_version(sw->rconn), &bc));
+    b->xid = send_msg(sw, msg);
     b->phase = phase;
 }
 
@@ -1324,10 +1342,7 @@ bundle_step(struct aovs_switch *sw, struct bundle *b)
         return;
     }
     if (sw->state == S_DISCONNECTED || sw->conn_seqno != b->conn_seqno) {
-        bundle_finish(sw, b, ECONNRESET, xasprintf(
-                          "%s on %s: the connection dropped; the flows are "
-                          "read again on reconnection", b->what,
-                          sw->target));
+        bundle_finish(sw, b, ECONNRESET, dropped_message(sw, b->what));
         return;
     }
 
@@ -1337,16 +1352,16 @@ bundle_step(struct aovs_switch *sw, struct bundle *b)
             op->xid = send_msg(sw, encode_op(sw, op, b->id, BUNDLE_FLAGS));
         }
         if (b->n_sent == b->n_ops) {
-            b->replied = false;
-            b->xid = send_msg(sw, ofputil_encode_barrier_request(
-                                  rconn_get_version(sw->rconn)));
-            b->phase = B_BARRIER;
+            bundle_await(sw, b, ofputil_encode_barrier_request(
+                             rconn_get_version(sw->rconn)), B_BARRIER);
         }
     } else if (b->phase == B_BARRIER && b->replied) {
         if (b->n_errors) {
-            bundle_send_ctrl(sw, b, OFPBCT_DISCARD_REQUEST, B_DISCARDING);
+            bundle_await(sw, b, encode_ctrl(sw, b, OFPBCT_DISCARD_REQUEST),
+                         B_DISCARDING);
         } else {
-            bundle_send_ctrl(sw, b, OFPBCT_COMMIT_REQUEST, B_COMMITTING);
+            bundle_await(sw, b, encode_ctrl(sw, b, OFPBCT_COMMIT_REQUEST),
+                         B_COMMITTING);
         }
     } else if (b->phase == B_COMMITTING && b->replied) {
         if (!b->n_errors && is_bundle_reply(b->reply, b->id,
@@ -1376,10 +1391,7 @@ bundle_step(struct aovs_switch *sw, struct bundle *b)
         /* Resetting the connection discards whatever was half sent. */
         rconn_reconnect(sw->rconn);
         check_connection(sw);
-        bundle_finish(sw, b, ETIMEDOUT, xasprintf(
-                          "%s on %s: no answer from the switch within %d "
-                          "ms; reconnecting", b->what, sw->target,
-                          sw->timeout_ms));
+        bundle_finish(sw, b, ETIMEDOUT, timeout_message(sw, b->what));
     }
 }
 
