@@ -193,8 +193,6 @@ struct pod_network {
     size_t allocated_dels;      /* capacity of 'dels' */
     struct aovs_txn *txn;       /* the ports transaction in flight (of
                                    ADDs or of DELs), or NULL */
-    bool in_bundle;             /* a bundle of ours (flows of ADDs,
-                                   removals of DELs) is on its way */
     struct garp_job *garps;     /* 'n_garps' announcements under way */
     size_t n_garps;             /* number of 'garps' */
     size_t allocated_garps;     /* capacity of 'garps' */
@@ -995,7 +993,7 @@ end_bundle(struct pod_network *pn, int retval, char *error)
 static void
 start_bundle(struct pod_network *pn)
 {
-    if (pn->in_bundle) {
+    if (bridge_commit_pending(pn->opts.bridge)) {
         return;
     }
     size_t n = 0;
@@ -1032,7 +1030,6 @@ start_bundle(struct pod_network *pn)
     char *error = NULL;
     int retval = bridge_commit_start(pn->opts.bridge, &error);
     if (retval == EINPROGRESS) {
-        pn->in_bundle = true;
         return;
     }
     if (retval == ENOTCONN) {
@@ -1045,17 +1042,17 @@ start_bundle(struct pod_network *pn)
     end_bundle(pn, retval, error);
 }
 
-/* Takes the outcome of our bundle once the switch has answered. */
+/* Takes the outcome of our bundle once the switch has answered (the
+ * bridge's asynchronous commits are all ours). */
 static void
 collect_bundle(struct pod_network *pn)
 {
-    if (!pn->in_bundle) {
+    if (!bridge_commit_pending(pn->opts.bridge)) {
         return;
     }
     char *error = NULL;
     int retval = bridge_commit_poll(pn->opts.bridge, &error);
     if (retval != EINPROGRESS) {
-        pn->in_bundle = false;
         end_bundle(pn, retval, error);
     }
 }
@@ -1595,7 +1592,9 @@ pod_network_wait(void *pn_, struct event_loop *loop)
     struct pod_network *pn = pn_;
 
     /* OVSDB updates (ofports) wake the loop through the bridge's OVSDB
-     * connection; the transaction's answer through aovs_txn_wait(). */
+     * connection; the transaction's answer through aovs_txn_wait(); the
+     * bundle's through the bridge's OpenFlow connection. */
+    bool in_bundle = bridge_commit_pending(pn->opts.bridge);
     if (pn->txn) {
         aovs_txn_wait(pn->txn);
     }
@@ -1605,7 +1604,7 @@ pod_network_wait(void *pn_, struct event_loop *loop)
     }
     for (size_t i = 0; i < pn->n_dels; i++) {
         const struct pod_del *del = pn->dels[i];
-        if ((del->state == DEL_WAIT_FLOWS && !pn->in_bundle)
+        if ((del->state == DEL_WAIT_FLOWS && !in_bundle)
             || (del->state == DEL_QUEUED && !pn->txn)) {
             event_loop_immediate_wake(loop);
         }
@@ -1618,7 +1617,7 @@ pod_network_wait(void *pn_, struct event_loop *loop)
             event_loop_timer_wait_until(loop, add->deadline);
         } else if (add->state == ADD_QUEUED && !pn->txn) {
             event_loop_immediate_wake(loop);
-        } else if (add->state == ADD_READY && !pn->in_bundle) {
+        } else if (add->state == ADD_READY && !in_bundle) {
             event_loop_immediate_wake(loop);
         }
     }
